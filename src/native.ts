@@ -1,0 +1,132 @@
+/**
+ * The one seam to native code.
+ *
+ * `NativeBinding` is everything the TypeScript layer asks of the C++ addon. The addon
+ * (native/, loaded with node-gyp-build) and the pure-TypeScript twin (src/fallback/) both
+ * implement it, with identical results and identical on-disk bytes. Every other module talks
+ * only to this interface, and `selectBinding()` below is the only place that picks an engine.
+ *
+ * Conventions for every method:
+ *  - buffers are `Uint8Array` views; they may be views over a SharedArrayBuffer;
+ *  - positions and lengths are byte counts below 2^53;
+ *  - failures throw (or pass to the callback) a `FasterError`; OS failures are `ERR_IO` with
+ *    `errno`, `syscall`, `path` and `offset` set, and a message naming the file and offset.
+ */
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FasterError, invalidArgument } from './errors.js';
+import { jsBinding } from './fallback/index.js';
+
+export type EngineName = 'native' | 'js';
+export type EngineOption = 'auto' | EngineName;
+
+/** Completion of an asynchronous read or write: `bytes` is the count transferred. */
+export type IoCallback = (err: FasterError | null, bytes: number) => void;
+/** Completion of an asynchronous sync. */
+export type SyncCallback = (err: FasterError | null) => void;
+
+export interface NativeBinding {
+  readonly engine: EngineName;
+  /** Hash of the native sources the addon was built from; `'js'` for the twin. */
+  readonly sourceHash: string;
+  /** Whether `crc32c` runs on a CPU instruction (SSE4.2) rather than tables. */
+  readonly crc32cHardware: boolean;
+
+  /**
+   * CRC32C (Castagnoli) of `data`, continuing from `crc` (the CRC32C of the bytes before it;
+   * 0 to start). `crc32c("123456789", 0) === 0xE3069283`. Returns an unsigned 32-bit number.
+   */
+  crc32c(data: Uint8Array, crc: number): number;
+  /**
+   * The key hash used by the hash index: 53 bits as a non-negative integer `number`.
+   * Bucket = `hash % 2^32 & (buckets - 1)`; tag = the top 14 of the 53 bits. Bit-identical in
+   * both engines (see src/fallback/key-hash.ts for the definition).
+   */
+  keyHash(key: Uint8Array): number;
+
+  /**
+   * Opens a file and returns a handle. `direct` asks for O_DIRECT; where the file system
+   * refuses it (tmpfs), the file is opened buffered and `fileIsDirect` says so.
+   * REQUIRES: the parent directory exists (else ERR_IO ENOENT).
+   */
+  fileOpen(path: string, create: boolean, readOnly: boolean, direct: boolean): number;
+  fileIsDirect(handle: number): boolean;
+  fileClose(handle: number): void;
+  /** Reads until `dst` is full or end of file; returns bytes read. */
+  fileReadSync(handle: number, dst: Uint8Array, position: number): number;
+  /** Writes all of `src` at `position`. With O_DIRECT, position and length must be aligned. */
+  fileWriteSync(handle: number, src: Uint8Array, position: number): void;
+  /** Asynchronous `fileReadSync`; `dst` must stay alive and untouched until `cb` runs. */
+  fileRead(handle: number, dst: Uint8Array, position: number, cb: IoCallback): void;
+  /** Asynchronous `fileWriteSync`; `src` must stay alive and untouched until `cb` runs. */
+  fileWrite(handle: number, src: Uint8Array, position: number, cb: IoCallback): void;
+  /** fdatasync(2). */
+  fileDatasyncSync(handle: number): void;
+  fileDatasync(handle: number, cb: SyncCallback): void;
+  /** Reserves disk blocks for [offset, offset+length) (fallocate); a no-op where unsupported. */
+  fileAllocate(handle: number, offset: number, length: number): void;
+  fileTruncate(handle: number, length: number): void;
+  fileSize(handle: number): number;
+  /** Removes a file. ENOENT is an ERR_IO like any other; callers decide. */
+  unlink(path: string): void;
+  /** fsync(2) of a directory, so that a file created, renamed or removed in it is durable. */
+  fsyncDirectory(path: string): void;
+  /**
+   * Bytes to skip from the start of `view` so that the memory address is a multiple of
+   * `alignment` (a power of two). Page frames are laid out with it so O_DIRECT needs no
+   * bounce copy. The twin returns 0 (it never uses O_DIRECT).
+   */
+  alignmentOffset(view: Uint8Array, alignment: number): number;
+}
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+let nativeLoad: { binding?: NativeBinding; error?: Error } | undefined;
+
+/** Loads the addon once; returns it, or the reason it could not be loaded. */
+export function loadNativeBinding(): { binding?: NativeBinding; error?: Error } {
+  if (nativeLoad !== undefined) return nativeLoad;
+  try {
+    const require = createRequire(import.meta.url);
+    const load = require('node-gyp-build') as (dir: string) => Record<string, unknown>;
+    const addon = load(packageRoot);
+    (addon.setErrorClass as (cls: typeof FasterError) => void)(FasterError);
+    nativeLoad = { binding: addon as unknown as NativeBinding };
+  } catch (err) {
+    nativeLoad = { error: err as Error };
+  }
+  return nativeLoad;
+}
+
+/**
+ * The only place that picks an engine. `'auto'` (the default) is overridden by the environment
+ * variable FASTERKV_ENGINE=js|native; otherwise it takes the addon when it loads, else the twin.
+ * An explicit `'native'` or `'js'` wins over the environment.
+ */
+export function selectBinding(option: EngineOption | undefined = 'auto'): NativeBinding {
+  if (option !== 'auto' && option !== 'native' && option !== 'js') {
+    throw invalidArgument('engine', "'auto', 'native' or 'js'", option);
+  }
+  let wanted: EngineOption = option;
+  if (option === 'auto') {
+    const env = process.env.FASTERKV_ENGINE;
+    if (env !== undefined && env !== '') {
+      if (env !== 'native' && env !== 'js' && env !== 'auto') {
+        throw invalidArgument('FASTERKV_ENGINE', "'native', 'js' or 'auto'", env);
+      }
+      wanted = env;
+    }
+  }
+  if (wanted === 'js') return jsBinding;
+  const { binding, error } = loadNativeBinding();
+  if (binding !== undefined) return binding;
+  if (wanted === 'auto') return jsBinding;
+  throw new FasterError('ERR_NATIVE_UNAVAILABLE',
+    `engine 'native' was asked for but the addon did not load: ${error?.message ?? 'unknown'}`,
+    { cause: error });
+}
+
+/** The bindings that can run here, for test matrices (`describe.each(availableEngines())`). */
+export function availableEngines(): EngineName[] {
+  return loadNativeBinding().binding === undefined ? ['js'] : ['native', 'js'];
+}
