@@ -1,4 +1,5 @@
 /** Public entry point: re-exports only. */
 export { FasterError } from './errors.js';
 export type { FasterErrorCode, FasterErrorDetails } from './errors.js';
-export type { EngineName, EngineOption } from './native.js';
+export { engineStatus } from './native.js';
+export type { EngineName, EngineOption, EngineStatus } from './native.js';

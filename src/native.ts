@@ -130,3 +130,21 @@ export function selectBinding(option: EngineOption | undefined = 'auto'): Native
 export function availableEngines(): EngineName[] {
   return loadNativeBinding().binding === undefined ? ['js'] : ['native', 'js'];
 }
+
+/** What a user sees of engine selection: which engines can run, and why the addon did not load. */
+export interface EngineStatus {
+  /** Engines that can run in this process. */
+  readonly available: EngineName[];
+  /** What `engine: 'auto'` picks now (after FASTERKV_ENGINE). */
+  readonly auto: EngineName;
+  /** Why the addon did not load, when it did not. */
+  readonly nativeError: string | undefined;
+}
+
+export function engineStatus(): EngineStatus {
+  return {
+    available: availableEngines(),
+    auto: selectBinding('auto').engine,
+    nativeError: loadNativeBinding().error?.message,
+  };
+}
