@@ -1,0 +1,17 @@
+// crc32c and keyHash over Uint8Array views (plain or SharedArrayBuffer-backed).
+#ifndef FASTERKV_NAPI_CHECKSUM_WRAP_H_
+#define FASTERKV_NAPI_CHECKSUM_WRAP_H_
+
+#include <napi.h>
+
+namespace fasterkv {
+namespace napi {
+
+// Exports crc32c(data, crc), keyHash(key), crc32cHardware, and crc32cPortable(data, crc)
+// (the table-driven path alone, so tests can compare it with the instruction path).
+void RegisterChecksum(Napi::Env env, Napi::Object exports);
+
+}  // namespace napi
+}  // namespace fasterkv
+
+#endif  // FASTERKV_NAPI_CHECKSUM_WRAP_H_
