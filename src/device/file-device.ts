@@ -1,0 +1,322 @@
+/**
+ * FileDevice: a Device over segment files `${baseName}.0`, `${baseName}.1`, ... in one
+ * directory, doing its I/O through a NativeBinding. The native engine opens segments with
+ * O_DIRECT (falling back to buffered I/O where the file system refuses it, e.g. tmpfs); the
+ * js engine uses buffered node:fs. Both write the same bytes at the same offsets, so a device
+ * written by one engine reads back in the other.
+ *
+ * Invariants: see device.ts. In addition, a write marks its segment dirty only when it
+ * completes, so a sync that started earlier can never claim it; a sync that fails leaves its
+ * segments dirty for the next one.
+ *
+ * O_DIRECT needs buffers whose memory address is sector aligned. Page frames are laid out that
+ * way (NativeBinding.alignmentOffset); any other buffer goes through an aligned bounce copy, a
+ * slow path that allocates.
+ *
+ * Thread rules: main thread only. Async completions arrive on the main thread; many reads and
+ * writes may be in flight at once.
+ */
+import type { NativeBinding, EngineOption } from '../native.js';
+import { selectBinding } from '../native.js';
+import type { FasterError } from '../errors.js';
+import { invalidArgument } from '../errors.js';
+import type { Device, DeviceStats } from './device.js';
+import { SegmentFiles, type SegmentFile } from './file-segments.js';
+import {
+  checkAccess, checkSegment, closedError, readOnlyError, validateFlag, validateSectorBytes,
+  validateSegmentBytes,
+} from './geometry.js';
+import { IoBatch, type IoKind } from './io-batch.js';
+import { join } from 'node:path';
+
+export interface FileDeviceOptions {
+  /** Directory of the segment files; must exist (else ERR_IO ENOENT). */
+  dir: string;
+  /** Segment files are `${baseName}.${n}`; one path component. */
+  baseName: string;
+  /** Bytes per segment file: a power of two from sectorBytes to 2^40. */
+  segmentBytes: number;
+  /** I/O alignment: a power of two from 512 to 65536; default 4096. */
+  sectorBytes?: number;
+  /** Ask for O_DIRECT (native engine only); default true. */
+  direct?: boolean;
+  /** fallocate each new segment file to segmentBytes; default false. */
+  preallocate?: boolean;
+  /** Open segments read-only; writes and truncation are ERR_IO EROFS. Default false. */
+  readOnly?: boolean;
+  /** The binding that does the I/O; default `selectBinding(engine)`. */
+  binding?: NativeBinding;
+  /** Which engine does the I/O when no `binding` is given; default 'auto'. */
+  engine?: EngineOption;
+}
+
+const JS_BUFFERED = 'the js engine does buffered node:fs I/O (node:fs has no O_DIRECT)';
+
+export class FileDevice implements Device {
+  /** Full path prefix of the segment files: they are `${name}.${n}`. */
+  readonly name: string;
+  readonly sectorBytes: number;
+  readonly segmentBytes: number;
+  readonly readOnly: boolean;
+  private readonly binding: NativeBinding;
+  private readonly directAsked: boolean;
+  private readonly files: SegmentFiles;
+  private readonly dirty = new Set<SegmentFile>();
+  private scratch: Uint8Array | undefined;
+  private closed = false;
+  private readonly counters = { reads: 0, writes: 0, syncs: 0, bytesRead: 0, bytesWritten: 0 };
+
+  /** Validates the options and lists the existing segments; opens no file yet. */
+  constructor(options: FileDeviceOptions) {
+    if (typeof options.dir !== 'string' || options.dir === '') {
+      throw invalidArgument('dir', 'a non-empty directory path', options.dir);
+    }
+    const base = options.baseName;
+    if (typeof base !== 'string' || base === '' || base === '.' || base === '..' ||
+        base.includes('/') || base.includes('\0')) {
+      throw invalidArgument('baseName', 'a file name without "/" (one path component)', base);
+    }
+    this.sectorBytes = validateSectorBytes(options.sectorBytes);
+    this.segmentBytes = validateSegmentBytes(options.segmentBytes, this.sectorBytes);
+    this.directAsked = validateFlag('direct', options.direct, true);
+    this.readOnly = validateFlag('readOnly', options.readOnly, false);
+    const preallocate = validateFlag('preallocate', options.preallocate, false);
+    this.binding = options.binding ?? selectBinding(options.engine);
+    this.name = join(options.dir, base);
+    this.files = new SegmentFiles(this.binding, {
+      dir: options.dir, baseName: base, segmentBytes: this.segmentBytes,
+      direct: this.directAsked, preallocate, readOnly: this.readOnly,
+    });
+  }
+
+  writeSync(src: Uint8Array, address: number): void {
+    this.checkUsable('write', address, src.length);
+    let done = 0;
+    while (done < src.length) {
+      const at = address + done;
+      const segment = Math.floor(at / this.segmentBytes);
+      const offset = at - segment * this.segmentBytes;
+      const n = Math.min(src.length - done, this.segmentBytes - offset);
+      const piece = n === src.length ? src : src.subarray(done, done + n);
+      const file = this.files.get(segment, true)!;
+      this.binding.fileWriteSync(file.handle, this.bounceOut(file, piece), offset);
+      this.dirty.add(file);
+      done += n;
+    }
+    this.counters.writes++;
+    this.counters.bytesWritten += src.length;
+  }
+
+  readSync(dst: Uint8Array, address: number): void {
+    this.checkUsable('read', address, dst.length);
+    let done = 0;
+    while (done < dst.length) {
+      const at = address + done;
+      const segment = Math.floor(at / this.segmentBytes);
+      const offset = at - segment * this.segmentBytes;
+      const n = Math.min(dst.length - done, this.segmentBytes - offset);
+      const piece = n === dst.length ? dst : dst.subarray(done, done + n);
+      const file = this.files.get(segment, false);
+      if (file === undefined) {
+        piece.fill(0);
+      } else {
+        const target = this.needsBounce(file, piece) ? this.scratchOf(n) : piece;
+        const got = this.binding.fileReadSync(file.handle, target, offset);
+        if (target !== piece) piece.set(target.subarray(0, got));
+        if (got < n) piece.fill(0, got);
+      }
+      done += n;
+    }
+    this.counters.reads++;
+    this.counters.bytesRead += dst.length;
+  }
+
+  write(src: Uint8Array, address: number): Promise<void> {
+    return this.startIo('write', src, address);
+  }
+
+  read(dst: Uint8Array, address: number): Promise<void> {
+    return this.startIo('read', dst, address);
+  }
+
+  syncSync(): void {
+    if (this.closed) throw closedError(this);
+    for (const file of this.dirty) {
+      this.binding.fileDatasyncSync(file.handle);
+      this.dirty.delete(file);
+    }
+    this.counters.syncs++;
+  }
+
+  sync(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this));
+    return new Promise((resolve, reject) => {
+      const batch = new IoBatch(this, 'sync', 0, resolve, reject);
+      for (const file of this.dirty) {
+        this.dirty.delete(file);
+        batch.add();
+        file.pending++;
+        this.binding.fileDatasync(file.handle, (err) => {
+          this.files.end(file);
+          if (err !== null && !file.retired) this.dirty.add(file);
+          batch.done(err);
+        });
+      }
+      batch.done(null);
+    });
+  }
+
+  truncateUntilSegment(segment: number): void {
+    if (this.closed) throw closedError(this);
+    checkSegment(this, segment);
+    if (this.readOnly) throw readOnlyError(this, 'unlink', undefined);
+    const retired: SegmentFile[] = [];
+    try {
+      this.files.removeBelow(segment, retired);
+    } finally {
+      for (const file of retired) this.dirty.delete(file);
+    }
+  }
+
+  segmentRange(): { start: number; end: number } {
+    if (this.closed) throw closedError(this);
+    return this.files.range();
+  }
+
+  sizeBytes(): number {
+    if (this.closed) throw closedError(this);
+    return this.files.sizeBytes();
+  }
+
+  /**
+   * `direct` says whether segment I/O bypasses the page cache. It is settled when the first
+   * segment file opens; before that it reports what was asked for.
+   */
+  stats(): DeviceStats {
+    const native = this.binding.engine === 'native';
+    const direct = native && this.directAsked && (this.files.lastOpenDirect ?? true);
+    let reason: string | undefined;
+    if (this.directAsked && !direct) {
+      reason = native
+        ? `the file system holding ${this.name} refused O_DIRECT (tmpfs, for example); ` +
+          'segments use buffered I/O'
+        : JS_BUFFERED;
+    }
+    return {
+      kind: 'file', engine: this.binding.engine, direct, directFallbackReason: reason,
+      ...this.counters,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.dirty.clear();
+    const err = this.files.closeAll();
+    if (err !== undefined) throw err;
+  }
+
+  /** Counts a completed operation (IoBatch calls it on success). */
+  account(kind: IoKind, bytes: number): void {
+    if (kind === 'read') {
+      this.counters.reads++;
+      this.counters.bytesRead += bytes;
+    } else if (kind === 'write') {
+      this.counters.writes++;
+      this.counters.bytesWritten += bytes;
+    } else {
+      this.counters.syncs++;
+    }
+  }
+
+  private checkUsable(op: 'read' | 'write', address: number, length: number): void {
+    if (this.closed) throw closedError(this);
+    checkAccess(this, op, address, length);
+    if (op === 'write' && this.readOnly) throw readOnlyError(this, 'pwrite', address);
+  }
+
+  private startIo(kind: 'read' | 'write', buffer: Uint8Array, address: number): Promise<void> {
+    try {
+      this.checkUsable(kind, address, buffer.length);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      const batch = new IoBatch(this, kind, buffer.length, resolve, reject);
+      let done = 0;
+      while (done < buffer.length && batch.error === null) {
+        const at = address + done;
+        const segment = Math.floor(at / this.segmentBytes);
+        const offset = at - segment * this.segmentBytes;
+        const n = Math.min(buffer.length - done, this.segmentBytes - offset);
+        const piece = n === buffer.length ? buffer : buffer.subarray(done, done + n);
+        this.startPiece(batch, kind, piece, segment, offset);
+        done += n;
+      }
+      batch.done(null);
+    });
+  }
+
+  private startPiece(
+    batch: IoBatch, kind: 'read' | 'write', piece: Uint8Array, segment: number, offset: number,
+  ): void {
+    let file: SegmentFile | undefined;
+    try {
+      file = this.files.get(segment, kind === 'write');
+    } catch (err) {
+      batch.add();
+      batch.done(err as FasterError);
+      return;
+    }
+    if (file === undefined) {
+      piece.fill(0);
+      return;
+    }
+    const bounce = this.needsBounce(file, piece) ? alignedBuffer(this.binding, piece.length,
+      this.sectorBytes) : undefined;
+    batch.add();
+    file.pending++;
+    const opened = file;
+    if (kind === 'write') {
+      if (bounce !== undefined) bounce.set(piece);
+      this.binding.fileWrite(file.handle, bounce ?? piece, offset, (err) => {
+        this.files.end(opened);
+        if (err === null && !opened.retired) this.dirty.add(opened);
+        batch.done(err);
+      });
+      return;
+    }
+    this.binding.fileRead(file.handle, bounce ?? piece, offset, (err, got) => {
+      this.files.end(opened);
+      if (bounce !== undefined) piece.set(bounce.subarray(0, got));
+      if (err === null && got < piece.length) piece.fill(0, got);
+      batch.done(err);
+    });
+  }
+
+  private needsBounce(file: SegmentFile, view: Uint8Array): boolean {
+    return file.direct && this.binding.alignmentOffset(view, this.sectorBytes) !== 0;
+  }
+
+  /** `piece`, or an aligned copy of it when O_DIRECT cannot take it as it is. */
+  private bounceOut(file: SegmentFile, piece: Uint8Array): Uint8Array {
+    if (!this.needsBounce(file, piece)) return piece;
+    const copy = this.scratchOf(piece.length);
+    copy.set(piece);
+    return copy;
+  }
+
+  /** A sector-aligned scratch view of `length` bytes, reused by the synchronous paths. */
+  private scratchOf(length: number): Uint8Array {
+    if (this.scratch === undefined || this.scratch.length < length) {
+      this.scratch = alignedBuffer(this.binding, length, this.sectorBytes);
+    }
+    return this.scratch.subarray(0, length);
+  }
+}
+
+function alignedBuffer(binding: NativeBinding, length: number, alignment: number): Uint8Array {
+  const raw = new Uint8Array(length + alignment);
+  const skip = binding.alignmentOffset(raw, alignment);
+  return raw.subarray(skip, skip + length);
+}
