@@ -151,7 +151,7 @@ describe.each(subjects)('$label', (subject) => {
     }
     const buffers = order.map(() => new Uint8Array(SECTOR));
     await Promise.all(order.map((s, i) => device.read(buffers[i]!, s * SECTOR)));
-    order.forEach((s, i) => expectBytes(buffers[i], pattern(s * SECTOR, 1)));
+    order.forEach((s, i) => expectBytes(buffers[i]!, pattern(s * SECTOR, 1)));
     const writes = order.map((s) => device.write(pattern(s * SECTOR, 1, 3), s * SECTOR));
     await Promise.all(writes);
     expectBytes(readBack(device, 0, sectors), pattern(0, sectors, 3));

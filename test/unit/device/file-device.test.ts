@@ -3,7 +3,8 @@
  * protocol (which fsyncs it issues), O_DIRECT reporting, ENOSPC, read-only devices.
  */
 import {
-  closeSync, constants, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  closeSync, constants, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync,
+  symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
