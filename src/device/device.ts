@@ -16,7 +16,9 @@
  *  - Errors are FasterError: ERR_IO (with errno, syscall, path, offset) for OS refusals,
  *    ERR_CLOSED after close(). A failed write leaves earlier synced data intact and the device
  *    usable where the OS allows (for example after ENOSPC, once space is freed).
- *  - Buffers passed to the async forms must stay untouched until the promise settles.
+ *  - Buffers passed to the async forms must stay untouched until the promise settles; an async
+ *    operation split into several OS I/Os settles only after the last of them completes.
+ *  - A device opened read-only refuses writes and truncation with ERR_IO EROFS, as the OS does.
  */
 export interface DeviceStats {
   /** Which implementation. */

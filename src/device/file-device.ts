@@ -9,9 +9,9 @@
  * completes, so a sync that started earlier can never claim it; a sync that fails leaves its
  * segments dirty for the next one.
  *
- * O_DIRECT needs buffers whose memory address is sector aligned. Page frames are laid out that
- * way (NativeBinding.alignmentOffset); any other buffer goes through an aligned bounce copy, a
- * slow path that allocates.
+ * O_DIRECT also needs sector-aligned memory. Page frames are laid out that way
+ * (NativeBinding.alignmentOffset), so the hot path passes caller buffers straight through; the
+ * binding copies any other buffer through an aligned bounce buffer itself.
  *
  * Thread rules: main thread only. Async completions arrive on the main thread; many reads and
  * writes may be in flight at once.
@@ -62,7 +62,6 @@ export class FileDevice implements Device {
   private readonly directAsked: boolean;
   private readonly files: SegmentFiles;
   private readonly dirty = new Set<SegmentFile>();
-  private scratch: Uint8Array | undefined;
   private closed = false;
   private readonly counters = { reads: 0, writes: 0, syncs: 0, bytesRead: 0, bytesWritten: 0 };
 
@@ -99,7 +98,7 @@ export class FileDevice implements Device {
       const n = Math.min(src.length - done, this.segmentBytes - offset);
       const piece = n === src.length ? src : src.subarray(done, done + n);
       const file = this.files.get(segment, true)!;
-      this.binding.fileWriteSync(file.handle, this.bounceOut(file, piece), offset);
+      this.binding.fileWriteSync(file.handle, piece, offset);
       this.dirty.add(file);
       done += n;
     }
@@ -120,9 +119,7 @@ export class FileDevice implements Device {
       if (file === undefined) {
         piece.fill(0);
       } else {
-        const target = this.needsBounce(file, piece) ? this.scratchOf(n) : piece;
-        const got = this.binding.fileReadSync(file.handle, target, offset);
-        if (target !== piece) piece.set(target.subarray(0, got));
+        const got = this.binding.fileReadSync(file.handle, piece, offset);
         if (got < n) piece.fill(0, got);
       }
       done += n;
@@ -272,51 +269,21 @@ export class FileDevice implements Device {
       piece.fill(0);
       return;
     }
-    const bounce = this.needsBounce(file, piece) ? alignedBuffer(this.binding, piece.length,
-      this.sectorBytes) : undefined;
     batch.add();
     file.pending++;
     const opened = file;
     if (kind === 'write') {
-      if (bounce !== undefined) bounce.set(piece);
-      this.binding.fileWrite(file.handle, bounce ?? piece, offset, (err) => {
+      this.binding.fileWrite(file.handle, piece, offset, (err) => {
         this.files.end(opened);
         if (err === null && !opened.retired) this.dirty.add(opened);
         batch.done(err);
       });
       return;
     }
-    this.binding.fileRead(file.handle, bounce ?? piece, offset, (err, got) => {
+    this.binding.fileRead(file.handle, piece, offset, (err, got) => {
       this.files.end(opened);
-      if (bounce !== undefined) piece.set(bounce.subarray(0, got));
       if (err === null && got < piece.length) piece.fill(0, got);
       batch.done(err);
     });
   }
-
-  private needsBounce(file: SegmentFile, view: Uint8Array): boolean {
-    return file.direct && this.binding.alignmentOffset(view, this.sectorBytes) !== 0;
-  }
-
-  /** `piece`, or an aligned copy of it when O_DIRECT cannot take it as it is. */
-  private bounceOut(file: SegmentFile, piece: Uint8Array): Uint8Array {
-    if (!this.needsBounce(file, piece)) return piece;
-    const copy = this.scratchOf(piece.length);
-    copy.set(piece);
-    return copy;
-  }
-
-  /** A sector-aligned scratch view of `length` bytes, reused by the synchronous paths. */
-  private scratchOf(length: number): Uint8Array {
-    if (this.scratch === undefined || this.scratch.length < length) {
-      this.scratch = alignedBuffer(this.binding, length, this.sectorBytes);
-    }
-    return this.scratch.subarray(0, length);
-  }
-}
-
-function alignedBuffer(binding: NativeBinding, length: number, alignment: number): Uint8Array {
-  const raw = new Uint8Array(length + alignment);
-  const skip = binding.alignmentOffset(raw, alignment);
-  return raw.subarray(skip, skip + length);
 }
