@@ -1,5 +1,5 @@
 // Names for the errno values file I/O can produce. Aliases that share a value on Linux
-// (EWOULDBLOCK = EAGAIN, ENOTSUP = EOPNOTSUPP, EDEADLOCK = EDEADLK) appear once, under the
+// (EWOULDBLOCK = EAGAIN, EOPNOTSUPP = ENOTSUP, EDEADLOCK = EDEADLK) appear once, under the
 // name libuv uses.
 #include "io/errno_name.h"
 
@@ -44,8 +44,8 @@ const char* KnownName(int error) {
     FKV_ERRNO_CASE(ENOSYS)
     FKV_ERRNO_CASE(ENOTDIR)
     FKV_ERRNO_CASE(ENOTEMPTY)
+    FKV_ERRNO_CASE(ENOTSUP)
     FKV_ERRNO_CASE(ENXIO)
-    FKV_ERRNO_CASE(EOPNOTSUPP)
     FKV_ERRNO_CASE(EOVERFLOW)
     FKV_ERRNO_CASE(EPERM)
     FKV_ERRNO_CASE(EPIPE)

@@ -55,7 +55,7 @@ std::string Quote(const std::string& text) {
 }
 
 // A short description of an offending argument, shaped like describe() in src/errors.ts.
-std::string Describe(Napi::Env env, Napi::Value value) {
+std::string Describe(Napi::Value value) {
   switch (value.Type()) {
     case napi_undefined:
       return "undefined";
@@ -80,7 +80,6 @@ std::string Describe(Napi::Env env, Napi::Value value) {
     const char* kind = array.TypedArrayType() == napi_uint8_array ? "Uint8Array" : "TypedArray";
     return std::string(kind) + "(" + std::to_string(array.ElementLength()) + ")";
   }
-  (void)env;
   return value.IsArray() ? "[object Array]" : "[object Object]";
 }
 
@@ -121,7 +120,7 @@ void Throw(Napi::Env env, Napi::Value error) {
 
 void ThrowInvalidArgument(Napi::Env env, const char* name, const char* allowed, Napi::Value got) {
   const std::string message =
-      std::string(name) + " must be " + allowed + "; got " + Describe(env, got);
+      std::string(name) + " must be " + allowed + "; got " + Describe(got);
   Throw(env, MakeError(env, "ERR_INVALID_ARGUMENT", message));
 }
 
