@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: runs every trial for every engine that is available, each in a fresh child
+ * process, prints a table with progress, and writes the results with the environment to
+ * bench-results/bench-<date>.json.
+ *
+ * Options: --filter <regex> (trial names), --full (large configuration), --out <file>.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { availableEngines } from '../native.js';
+import { benchEnvironment, formatEnvironment, packageRoot } from './environment.js';
+import type { TrialMetrics, TrialResult } from './trial.js';
+import { trials } from './trials/index.js';
+
+interface RunOptions {
+  filter: RegExp;
+  full: boolean;
+  out: string | undefined;
+}
+
+export async function runBench(argv: string[]): Promise<TrialResult[]> {
+  const opts = parseOptions(argv);
+  const env = benchEnvironment();
+  console.log(formatEnvironment(env));
+  const engines = availableEngines();
+  if (!engines.includes('native')) console.log('note     native addon not loaded: js engine only');
+  const plan = trials.filter((t) => opts.filter.test(t.name))
+    .flatMap((t) => t.engines.filter((e) => engines.includes(e)).map((e) => ({ t, e })));
+  const results: TrialResult[] = [];
+  console.log(`\n${'trial'.padEnd(22)}${'engine'.padEnd(8)}${'result'.padEnd(40)}detail`);
+  for (const [i, { t, e }] of plan.entries()) {
+    if (process.stdout.isTTY) process.stdout.write(`[${i + 1}/${plan.length}] ${t.name} (${e})...`);
+    const result = runTrialInChild(t.name, e, opts.full);
+    results.push(result);
+    if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+    console.log(`${t.name.padEnd(22)}${e.padEnd(8)}${formatMetrics(result.metrics).padEnd(40)}` +
+      result.detail);
+  }
+  const out = opts.out ?? join(packageRoot, 'bench-results',
+    `bench-${env.date.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  writeFileSync(out, JSON.stringify({ environment: env, results }, null, 2));
+  console.log(`\nresults written to ${out}`);
+  return results;
+}
+
+function parseOptions(argv: string[]): RunOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      filter: { type: 'string', default: '.*' },
+      full: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  return { filter: new RegExp(values.filter ?? '.*'), full: values.full ?? false, out: values.out };
+}
+
+function runTrialInChild(name: string, engine: string, full: boolean): TrialResult {
+  const dataDir = mkdtempSync(join(packageRoot, '.bench-'));
+  try {
+    const child = spawnSync(process.execPath,
+      [join(packageRoot, 'dist', 'bench', 'child.js'), name, engine, dataDir, full ? 'full' : ''],
+      { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (child.status !== 0 || line === undefined) {
+      throw new Error(`trial ${name} (${engine}) failed:\n${child.stderr}`);
+    }
+    return JSON.parse(line.slice('RESULT '.length)) as TrialResult;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function formatMetrics(m: TrialMetrics): string {
+  const parts: string[] = [];
+  if (m.opsPerSec !== undefined) parts.push(`${formatCount(m.opsPerSec)} ops/s`);
+  if (m.mbPerSec !== undefined) parts.push(`${m.mbPerSec.toFixed(0)} MB/s`);
+  if (m.p50Us !== undefined) parts.push(`p50 ${m.p50Us.toFixed(1)} µs`);
+  if (m.p99Us !== undefined) parts.push(`p99 ${m.p99Us.toFixed(1)} µs`);
+  return parts.join(', ');
+}
+
+function formatCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(0);
+}

@@ -1,0 +1,10 @@
+/** Every benchmark trial, in the order the default run executes them. */
+import type { Trial } from '../trial.js';
+import { crc32cTrial, keyHashTrial } from './checksum.js';
+import { deviceTrials } from './device.js';
+
+export const trials: readonly Trial[] = [crc32cTrial, keyHashTrial, ...deviceTrials];
+
+export function findTrial(name: string): Trial | undefined {
+  return trials.find((t) => t.name === name);
+}
