@@ -12,6 +12,7 @@
 #include "napi/checksum_wrap.h"
 #include "napi/errors.h"
 #include "napi/file_wrap.h"
+#include "napi/hash_index_wrap.h"
 
 #ifndef FKV_SOURCE_HASH
 #error "FKV_SOURCE_HASH must be defined by the build (scripts/native-source-hash.cjs)"
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi::RegisterChecksum(env, exports);
   napi::RegisterFile(env, exports);
   napi::RegisterAsyncIo(env, exports);
+  napi::RegisterHashIndex(env, exports);
   napi_add_env_cleanup_hook(env, CleanupEnv, static_cast<napi_env>(env));
   return exports;
 }

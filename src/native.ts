@@ -78,6 +78,34 @@ export interface NativeBinding {
    * bounce copy. The twin returns 0 (it never uses O_DIRECT).
    */
   alignmentOffset(view: Uint8Array, alignment: number): number;
+
+  // ---- Hash index (src/index/hash-index.ts; native/core/hash_index.h) --------------------
+  // The index lives in a shared arena (src/index/index-header.ts) that both engines operate
+  // on in place. Attach once per thread; the hot calls then take numbers only. Results < 0:
+  // -1 NOT_FOUND, -2 NEEDS_SPLIT (split the chunk, call again), -3 NEEDS_MEMORY (grow the
+  // arena, call again), -4 CORRUPT. A slot is a 64-bit word index into the arena.
+  /**
+   * Attaches the arena `memory` (a Uint8Array over a whole index SharedArrayBuffer) and returns
+   * a handle for this thread. The engine keeps the buffer alive until `indexDetach`.
+   */
+  indexAttach(memory: Uint8Array): number;
+  indexDetach(handle: number): void;
+  /** Slot of `hash`'s tag (non-tentative), or NOT_FOUND / NEEDS_SPLIT / CORRUPT. */
+  indexFindTag(handle: number, hash: number): number;
+  /**
+   * Slot of `hash`'s tag, created (address TEMP_INVALID_ADDRESS = 1) if absent, reclaiming
+   * entries below `beginAddress` on the way; or NEEDS_SPLIT / NEEDS_MEMORY / CORRUPT.
+   */
+  indexFindOrCreateTag(handle: number, hash: number, beginAddress: number): number;
+  /** The address held by `slot` (0 for an empty slot). */
+  indexReadEntry(handle: number, slot: number): number;
+  /** CAS of the address in `slot` from `expectedAddress` to `newAddress`, keeping the tag. */
+  indexCasEntryAddress(
+    handle: number, slot: number, expectedAddress: number, newAddress: number): boolean;
+  /** Empties `slot` if it holds `address` (and is not tentative). */
+  indexClearIfAddress(handle: number, slot: number, address: number): boolean;
+  /** The layout constants the engine was built with, to pin TypeScript and C++ together. */
+  indexLayout(): Record<string, number>;
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

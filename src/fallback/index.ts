@@ -5,6 +5,7 @@
 import type { NativeBinding } from '../native.js';
 import { crc32c } from './crc32c.js';
 import * as fileIo from './file-io.js';
+import * as hashIndex from './hash-index.js';
 import { keyHash } from './key-hash.js';
 
 export const jsBinding: NativeBinding = {
@@ -15,4 +16,5 @@ export const jsBinding: NativeBinding = {
   keyHash,
   ...fileIo,
   alignmentOffset: () => 0,
+  ...hashIndex,
 };

@@ -1,0 +1,20 @@
+// The hash index calls of the native seam (the `index*` block of NativeBinding in
+// src/native.ts) over core::HashIndex. indexAttach takes the arena's Uint8Array once and
+// returns a small integer handle; every hot call then passes numbers only (handle, hash,
+// slot, addresses), so a call costs one N-API transition and no allocation.
+#ifndef FASTERKV_NAPI_HASH_INDEX_WRAP_H_
+#define FASTERKV_NAPI_HASH_INDEX_WRAP_H_
+
+#include <napi.h>
+
+namespace fasterkv {
+namespace napi {
+
+// Exports indexAttach, indexDetach, indexFindTag, indexFindOrCreateTag, indexReadEntry,
+// indexCasEntryAddress, indexClearIfAddress and indexLayout. Handles are per environment.
+void RegisterHashIndex(Napi::Env env, Napi::Object exports);
+
+}  // namespace napi
+}  // namespace fasterkv
+
+#endif  // FASTERKV_NAPI_HASH_INDEX_WRAP_H_
