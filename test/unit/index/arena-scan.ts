@@ -6,7 +6,8 @@ import {
   KEY_SLOTS, OVERFLOW_SLOT, entryAddress, entryTag,
 } from '../../../src/index/hash-bucket.js';
 import {
-  H_RESIZE_STATE, H_TABLE0_FIRST, H_TABLE0_LOG2, resizeVersion,
+  HEADER_BUCKETS, H_ALLOC_NEXT, H_FREE_HEAD, H_RESIZE_STATE, H_TABLE0_FIRST, H_TABLE0_LOG2,
+  resizeVersion,
 } from '../../../src/index/index-header.js';
 import { IndexMemory, loaded } from '../../../src/index/index-memory.js';
 
@@ -66,4 +67,21 @@ export function chainLengths(memory: SharedArrayBuffer): number[] {
 /** A 53-bit hash with the given low 32 bits (bucket bits) and 14-bit tag. */
 export function makeHash(low32: number, tag: number): number {
   return (tag << 7) * 4294967296 + (low32 >>> 0);
+}
+
+/**
+ * Accounts for every allocated bucket: header, main table, chained overflow buckets and the
+ * free list must add up to ALLOC_NEXT (REQUIRES: no resize has run, so one table exists).
+ */
+export function bucketAccount(memory: SharedArrayBuffer): {
+  allocated: number; table: number; chained: number; free: number;
+} {
+  const m = new IndexMemory(memory);
+  const w = m.w32;
+  const table = 2 ** w[H_TABLE0_LOG2]!;
+  const chained = chainLengths(memory).reduce((sum, n) => sum + n - 1, 0);
+  let free = 0;
+  m.load64(H_FREE_HEAD / 2);
+  for (let b = loaded.lo; b !== 0; b = Atomics.load(w, b * 16)) free++;
+  return { allocated: Atomics.load(w, H_ALLOC_NEXT) - HEADER_BUCKETS, table, chained, free };
 }
