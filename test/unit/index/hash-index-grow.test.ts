@@ -166,7 +166,9 @@ describe.each(availableEngines())('HashIndex grow on the %s engine', (engine) =>
 });
 
 describe('HashIndex grow shared by both engines', () => {
-  it.runIf(availableEngines().length === 2)('lets either engine split what the other started', () => {
+  const both = availableEngines().length === 2;
+
+  it.runIf(both)('lets either engine split what the other started', () => {
     const prng = seededPrng();
     const log = new FakeLog();
     const native = HashIndex.create(selectBinding('native'), { buckets: 1 << 15, lookup: log });
