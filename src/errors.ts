@@ -62,12 +62,16 @@ export function invalidArgument(name: string, allowed: string, got: unknown): Fa
   return new FasterError('ERR_INVALID_ARGUMENT', `${name} must be ${allowed}; got ${describe(got)}`);
 }
 
-/** `ERR_IO` from a Node.js system error, naming the file and offset. */
-export function ioError(err: unknown, path: string, offset?: number): FasterError {
+/**
+ * `ERR_IO` from a Node.js system error, naming the file and offset. `syscall` overrides the one
+ * Node reports (Node says `read`/`write` for positional I/O that is really pread/pwrite).
+ */
+export function ioError(err: unknown, path: string, offset?: number,
+  syscall?: string): FasterError {
   const e = err as NodeJS.ErrnoException;
   const at = offset === undefined ? '' : ` at offset ${offset}`;
   const errno = typeof e?.code === 'string' ? e.code : 'EIO';
-  const syscall = typeof e?.syscall === 'string' ? e.syscall : 'io';
+  syscall ??= typeof e?.syscall === 'string' ? e.syscall : 'io';
   return new FasterError('ERR_IO', `${syscall} ${path}${at} failed: ${errno}`, {
     errno, syscall, path, ...(offset === undefined ? {} : { offset }), cause: err,
   });

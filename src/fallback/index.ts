@@ -3,6 +3,7 @@
  * the same on-disk bytes. Used when the addon is absent, or on request (`engine: 'js'`).
  */
 import type { NativeBinding } from '../native.js';
+import { checkAlignment, checkBytes, checkUint32 } from './args.js';
 import { crc32c } from './crc32c.js';
 import * as fileIo from './file-io.js';
 import * as hashIndex from './hash-index.js';
@@ -12,9 +13,20 @@ export const jsBinding: NativeBinding = {
   engine: 'js',
   sourceHash: 'js',
   crc32cHardware: false,
-  crc32c: (data, crc) => crc32c(data, crc),
-  keyHash,
+  crc32c(data, crc) {
+    checkBytes('data', data);
+    checkUint32('crc', crc);
+    return crc32c(data, crc);
+  },
+  keyHash(key) {
+    checkBytes('key', key);
+    return keyHash(key);
+  },
   ...fileIo,
-  alignmentOffset: () => 0,
+  alignmentOffset(view, alignment) {
+    checkBytes('view', view);
+    checkAlignment(alignment);
+    return 0;
+  },
   ...hashIndex,
 };
