@@ -1,0 +1,211 @@
+/**
+ * LogState: the hybrid log's shared control block, one SharedArrayBuffer read and written
+ * with Atomics by every thread attached to the log.
+ *
+ * 64-bit words (BigInt64, read through a thread-local scratch so no BigInt arithmetic runs):
+ *   the markers BeginAddress, HeadAddress, SafeHeadAddress, ClosedUntilAddress,
+ *   ReadOnlyAddress, SafeReadOnlyAddress, FlushedUntilAddress, PersistedBeginAddress, the
+ *   first failed flush address (FLUSH_ERROR_AT, MAX when none), flushed bytes, and the tail
+ *   word {page: high 32 bits, offset: low 32 bits}, advanced with one atomic add.
+ * Int32 words: the closer token, the flush sequence (bumped and notified whenever
+ *   FlushedUntilAddress or a flush error changes), and page-level counters.
+ * Per-frame Int32 tables (index = frame slot): the page living in the slot, how much of it
+ *   was flushed and requested (offsets in the page), the slot's flush token, and whether a
+ *   flush of it failed.
+ *
+ * Markers only grow: every change is `casMax`. Thread rules: a LogState object (its scratch)
+ * belongs to one thread; the buffer is shared.
+ */
+import { assert } from '../errors.js';
+
+export const W_BEGIN = 0;
+export const W_HEAD = 1;
+export const W_SAFE_HEAD = 2;
+export const W_CLOSED_UNTIL = 3;
+export const W_READ_ONLY = 4;
+export const W_SAFE_READ_ONLY = 5;
+export const W_FLUSHED_UNTIL = 6;
+export const W_PERSISTED_BEGIN = 7;
+export const W_FLUSH_ERROR_AT = 8;
+export const W_FLUSHED_BYTES = 9;
+const W_TAIL = 10;
+const WORDS64 = 12;
+
+export const I_CLOSER = 0;
+export const I_FLUSH_SEQ = 1;
+export const I_PAGE_TURNS = 2;
+export const I_FLUSH_WRITES = 3;
+export const I_PAGES_CLOSED = 4;
+export const I_WAIT_FLUSH = 5;
+export const I_RETRY_NOW = 6;
+export const I_FLUSH_ERRORS = 7;
+export const I_SYNC_FLUSH_WAITS = 8;
+const WORDS32 = 16;
+
+/** No flush failed: FLUSH_ERROR_AT holds this. */
+export const NO_ERROR_ADDRESS = 2 ** 53 - 1;
+const TWO_32 = 4294967296;
+
+export class LogState {
+  readonly buffer: SharedArrayBuffer;
+  readonly frameCount: number;
+  /** Misc Int32 words (I_*). */
+  readonly words: Int32Array;
+  /** Per slot: the page living in the frame, -1 when none yet. */
+  readonly slotPage: Int32Array;
+  /** Per slot: bytes of the page known to be on the device (a prefix). */
+  readonly flushedOffset: Int32Array;
+  /** Per slot: bytes of the page asked to be flushed (a prefix, >= flushedOffset). */
+  readonly requestedOffset: Int32Array;
+  /** Per slot: 1 while a thread writes (or resets) the page; orders the page's writes. */
+  readonly slotBusy: Int32Array;
+  /** Per slot: 1 once a write of the page failed; it is not retried. */
+  readonly slotFailed: Int32Array;
+  /** Page and offset of the last tail read (`addTail`, `loadTail`). */
+  tailPage = 0;
+  tailOffset = 0;
+  private readonly w64: BigInt64Array;
+  /** Low half of the tail word, for a cheap "is a page turn in progress" peek. */
+  private readonly tailLow: Int32Array;
+  private readonly scratch64 = new BigInt64Array(1);
+  private readonly scratch32 = new Uint32Array(this.scratch64.buffer);
+
+  /** Fresh state for `frameCount` frames, or a view over `buffer` (another thread's). */
+  constructor(frameCount: number, buffer?: SharedArrayBuffer) {
+    const bytes = WORDS64 * 8 + WORDS32 * 4 + 5 * 4 * frameCount;
+    this.buffer = buffer ?? new SharedArrayBuffer(bytes);
+    assert(this.buffer.byteLength === bytes, 'log state buffer does not match frameCount');
+    this.frameCount = frameCount;
+    this.w64 = new BigInt64Array(this.buffer, 0, WORDS64);
+    this.tailLow = new Int32Array(this.buffer, W_TAIL * 8, 1);
+    let at = WORDS64 * 8;
+    this.words = new Int32Array(this.buffer, at, WORDS32);
+    at += WORDS32 * 4;
+    const table = (): Int32Array => {
+      const view = new Int32Array(this.buffer, at, frameCount);
+      at += 4 * frameCount;
+      return view;
+    };
+    this.slotPage = table();
+    this.flushedOffset = table();
+    this.requestedOffset = table();
+    this.slotBusy = table();
+    this.slotFailed = table();
+  }
+
+  /**
+   * A fresh log: every marker and the tail at `firstValid`; page 0 in frame 0 with its first
+   * `firstValid` bytes counted as flushed (they never hold records).
+   */
+  initialize(firstValid: number): void {
+    for (const word of [W_BEGIN, W_HEAD, W_SAFE_HEAD, W_CLOSED_UNTIL, W_READ_ONLY,
+      W_SAFE_READ_ONLY, W_FLUSHED_UNTIL, W_PERSISTED_BEGIN]) {
+      this.store(word, firstValid);
+    }
+    this.store(W_FLUSH_ERROR_AT, NO_ERROR_ADDRESS);
+    this.slotPage.fill(-1);
+    this.slotPage[0] = 0;
+    this.flushedOffset[0] = firstValid;
+    this.requestedOffset[0] = firstValid;
+    this.storeTail(0, firstValid);
+  }
+
+  /**
+   * Gives page `page` its frame (whose previous page is closed and zeroed) with nothing
+   * flushed or requested, under the slot's flush token so no flush of the old page overlaps.
+   */
+  openSlot(page: number): void {
+    const slot = page % this.frameCount;
+    while (Atomics.compareExchange(this.slotBusy, slot, 0, 1) !== 0) {
+      Atomics.wait(this.slotBusy, slot, 1, 1);
+    }
+    Atomics.store(this.flushedOffset, slot, 0);
+    Atomics.store(this.requestedOffset, slot, 0);
+    Atomics.store(this.slotFailed, slot, 0);
+    Atomics.store(this.slotPage, slot, page);
+    Atomics.store(this.slotBusy, slot, 0);
+  }
+
+  /** Atomically reads 64-bit word `word` as a number. */
+  load(word: number): number {
+    this.scratch64[0] = Atomics.load(this.w64, word);
+    return this.scratch32[1]! * TWO_32 + this.scratch32[0]!;
+  }
+
+  store(word: number, value: number): void {
+    this.scratch32[0] = value % TWO_32;
+    this.scratch32[1] = Math.floor(value / TWO_32);
+    Atomics.store(this.w64, word, this.scratch64[0]!);
+  }
+
+  /**
+   * Raises word `word` to `value` if it is lower. Returns the value it replaced, or -1 when
+   * the word was already >= `value` (nothing changed).
+   */
+  casMax(word: number, value: number): number {
+    for (;;) {
+      const seen = Atomics.load(this.w64, word);
+      this.scratch64[0] = seen;
+      const current = this.scratch32[1]! * TWO_32 + this.scratch32[0]!;
+      if (current >= value) return -1;
+      this.scratch32[0] = value % TWO_32;
+      this.scratch32[1] = Math.floor(value / TWO_32);
+      if (Atomics.compareExchange(this.w64, word, seen, this.scratch64[0]!) === seen) {
+        return current;
+      }
+    }
+  }
+
+  /** Lowers word `word` to `value` if it is higher (only for FLUSH_ERROR_AT). */
+  casMin(word: number, value: number): void {
+    while (this.load(word) > value) {
+      const seen = Atomics.load(this.w64, word);
+      this.scratch32[0] = value % TWO_32;
+      this.scratch32[1] = Math.floor(value / TWO_32);
+      Atomics.compareExchange(this.w64, word, seen, this.scratch64[0]!);
+    }
+  }
+
+  /** Adds `delta` to a 64-bit counter word (page-level events only: BigInt is slow). */
+  add(word: number, delta: number): void {
+    Atomics.add(this.w64, word, BigInt(delta));
+  }
+
+  /**
+   * Adds `size` (a cached BigInt of it) to the tail word; sets tailPage/tailOffset to the
+   * values before the add.
+   */
+  addTail(bigSize: bigint): void {
+    this.scratch64[0] = Atomics.add(this.w64, W_TAIL, bigSize);
+    this.tailOffset = this.scratch32[0]!;
+    this.tailPage = this.scratch32[1]!;
+  }
+
+  /** Reads the tail word into tailPage/tailOffset. */
+  loadTail(): void {
+    this.scratch64[0] = Atomics.load(this.w64, W_TAIL);
+    this.tailOffset = this.scratch32[0]!;
+    this.tailPage = this.scratch32[1]!;
+  }
+
+  storeTail(page: number, offset: number): void {
+    this.scratch32[0] = offset;
+    this.scratch32[1] = page;
+    Atomics.store(this.w64, W_TAIL, this.scratch64[0]!);
+  }
+
+  /** Tail offset alone (may be stale or above pageBytes during a turn): a hint only. */
+  peekTailOffset(): number {
+    return Atomics.load(this.tailLow, 0) >>> 0;
+  }
+
+  count(word: number, delta = 1): void {
+    Atomics.add(this.words, word, delta);
+  }
+
+  /** Announces a FlushedUntilAddress or flush-error change to waiting threads. */
+  signalFlush(): void {
+    Atomics.add(this.words, I_FLUSH_SEQ, 1);
+    Atomics.notify(this.words, I_FLUSH_SEQ);
+  }
+}
