@@ -1,0 +1,62 @@
+/**
+ * Options of a HybridLog, the handle another thread attaches with, and their validation.
+ */
+import type { Device } from '../device/device.js';
+import type { LightEpoch } from '../epoch/light-epoch.js';
+import { invalidArgument } from '../errors.js';
+import type { NativeBinding } from '../native.js';
+import type { PageFramesHandle } from './page-frames.js';
+
+export interface HybridLogOptions {
+  device: Device;
+  binding: NativeBinding;
+  /** This thread's view of the store's epoch; acquired before allocating or shifting. */
+  epoch: LightEpoch;
+  pageBytes: number;
+  /** Bytes of page frames: frameCount = floor(memoryBytes / pageBytes), at least 2. */
+  memoryBytes: number;
+  /** Share of the in-memory pages that stay mutable; default 0.9 (FasterLog uses 0). */
+  mutableFraction?: number;
+  /** First epoch action kind of the three this log uses; default 1. */
+  actionKindBase?: number;
+  /** Memory alignment of frames; default max(4096, device.sectorBytes). */
+  frameAlignment?: number;
+}
+
+/** Everything another thread needs to attach; structured-cloneable. */
+export interface HybridLogHandle {
+  readonly state: SharedArrayBuffer;
+  readonly frames: PageFramesHandle;
+  readonly pageBytes: number;
+  readonly mutableFraction: number;
+  readonly actionKindBase: number;
+}
+
+export interface HybridLogAttachOptions {
+  device: Device;
+  binding: NativeBinding;
+  epoch: LightEpoch;
+}
+
+export function checkFraction(value: number): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw invalidArgument('mutableFraction', 'a number from 0 to 1', value);
+  }
+  return value;
+}
+
+/**
+ * Frames for memoryBytes. Also bounds the page size so the tail word's 32-bit offset cannot
+ * overflow: each thread adds at most one record past a full page before seeing the overflow.
+ */
+export function checkFrames(memoryBytes: number, pageBytes: number, maxThreads: number): number {
+  const frameCount = Math.floor(memoryBytes / pageBytes);
+  if (!Number.isSafeInteger(memoryBytes) || frameCount < 2) {
+    throw invalidArgument('memoryBytes', `at least two pages (${2 * pageBytes})`, memoryBytes);
+  }
+  if ((maxThreads + 2) * pageBytes >= 2 ** 32) {
+    throw invalidArgument('pageBytes', `below ${2 ** 32 / (maxThreads + 2)} for an epoch ` +
+      `of ${maxThreads} threads`, pageBytes);
+  }
+  return frameCount;
+}
