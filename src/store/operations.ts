@@ -1,0 +1,114 @@
+/**
+ * The internal operations of FasterKV (digest §4), one thread, one attempt each. They return a
+ * status; results travel through the StoreContext's scratch fields. The caller (Session) holds
+ * the epoch protected around every call, retries RETRY_NOW at once and RETRY_LATER after an
+ * epoch refresh, and handles RECORD_ON_DISK by reading the device unprotected and calling the
+ * operation's continuation.
+ *
+ * Region rules, as FASTER:
+ *   read    newest record anywhere in memory; below HeadAddress -> RECORD_ON_DISK
+ *   upsert  in place at or above ReadOnlyAddress (value fits its capacity); else append
+ *   rmw     in place at or above ReadOnlyAddress (`inPlace`), RETRY_LATER in the fuzzy region
+ *           [SafeReadOnly, ReadOnly), copy-update from the immutable region, RECORD_ON_DISK
+ *           below HeadAddress, initial update when absent or deleted
+ *   delete  tombstone in place at or above ReadOnlyAddress; else append a tombstone record
+ * Appends link the new record to the chain head seen at the start and publish it with a CAS on
+ * the index slot; a lost CAS invalidates the new record and returns RETRY_NOW.
+ */
+import { NOT_FOUND as NO_SLOT, TEMP_INVALID_ADDRESS } from '../index/hash-index.js';
+import { FasterError } from '../errors.js';
+import { FIRST_VALID_ADDRESS } from '../log/address.js';
+import { HI_TOMBSTONE } from '../record/record-info.js';
+import { align8, recordSize } from '../record/record-layout.js';
+import type { StoreContext } from './store-context.js';
+
+export const DONE = 0;
+export const NOT_FOUND = 1;
+export const RECORD_ON_DISK = 2;
+export const RETRY_NOW = 3;
+export const RETRY_LATER = 4;
+
+/** Finds the newest record of `key`: DONE (foundOffset), NOT_FOUND or RECORD_ON_DISK. */
+export function internalRead(ctx: StoreContext, key: Uint8Array, hash: number): number {
+  const slot = ctx.index.findTag(hash);
+  if (slot === NO_SLOT) return NOT_FOUND;
+  const entry = ctx.index.readEntry(slot);
+  ctx.seenEntry = entry;
+  if (ctx.traceBackForKey(key, entry, 0)) {
+    return ctx.rec.isTombstone(ctx.foundOffset) ? NOT_FOUND : DONE;
+  }
+  return ctx.onDevice(ctx.foundAddress) ? RECORD_ON_DISK : NOT_FOUND;
+}
+
+/** Blind write: DONE or RETRY_NOW. `inPlaceOk` is false while CPR forbids in-place updates. */
+export function internalUpsert(ctx: StoreContext, key: Uint8Array, hash: number,
+  value: Uint8Array, versionFlag: number, inPlaceOk: boolean): number {
+  const index = ctx.index;
+  const slot = index.findOrCreateTag(hash, ctx.log.beginAddress);
+  const entry = index.readEntry(slot);
+  const readOnly = ctx.log.readOnlyAddress;
+  if (inPlaceOk && ctx.traceBackForKey(key, entry, readOnly)) {
+    const off = ctx.foundOffset;
+    const rec = ctx.rec;
+    if (!rec.isTombstone(off) && value.length <= rec.valueCapacity(off)) {
+      rec.writeValueInPlace(off, value);
+      return DONE;
+    }
+  }
+  return appendRecord(ctx, key, hash, value, 0, versionFlag, slot, entry);
+}
+
+/** Deletes `key`: DONE or RETRY_NOW. A key the index has never seen needs nothing. */
+export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
+  versionFlag: number, inPlaceOk: boolean): number {
+  const index = ctx.index;
+  const slot = index.findTag(hash);
+  if (slot === NO_SLOT) return DONE;
+  const entry = index.readEntry(slot);
+  if (ctx.traceBackForKey(key, entry, ctx.log.readOnlyAddress)) {
+    const off = ctx.foundOffset;
+    if (ctx.rec.isTombstone(off)) return DONE;
+    if (inPlaceOk) {
+      ctx.rec.setTombstone(off);
+      return DONE;
+    }
+  }
+  return appendRecord(ctx, key, hash, null, HI_TOMBSTONE, versionFlag, slot, entry);
+}
+
+/**
+ * Appends a record with `value` (null for a tombstone) after the chain head `entry` seen in
+ * `slot`, and publishes it. DONE, or RETRY_NOW when another thread changed the chain first.
+ */
+export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
+  value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
+  entry: number): number {
+  const capacity = value === null ? 0 : align8(value.length);
+  const size = recordSize(key.length, capacity);
+  const log = ctx.log;
+  if (size > log.pageBytes) throw tooLarge(key, value, log.pageBytes);
+  let address = log.tryAllocate(size);
+  let slow = address <= 0;
+  if (slow) address = log.allocate(size);
+  slow ||= (address & ctx.pageMask) === 0;
+  const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
+  const off = log.physicalOffset(address);
+  ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
+  // A slow allocation may have refreshed the epoch, which lets an index resize move entries:
+  // the slot must be found again before it is used.
+  if (slow && ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) {
+    ctx.rec.invalidate(off);
+    return RETRY_NOW;
+  }
+  if (!ctx.index.casEntryAddress(slot, entry, address)) {
+    ctx.rec.invalidate(off);
+    return RETRY_NOW;
+  }
+  return DONE;
+}
+
+function tooLarge(key: Uint8Array, value: Uint8Array | null, pageBytes: number): FasterError {
+  return new FasterError('ERR_RECORD_TOO_LARGE',
+    `a record of a ${key.length}-byte key and a ${value?.length ?? 0}-byte value does not fit ` +
+    `a ${pageBytes}-byte page (24 bytes of header; raise pageBytes)`);
+}

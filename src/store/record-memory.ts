@@ -1,0 +1,131 @@
+/**
+ * Record access over the hybrid log's page-frame memory (record-layout.ts has the format).
+ * `off` is a physical offset into the frames (HybridLog.physicalOffset), 8-byte aligned, so the
+ * header word's halves are the Int32 words `off >> 2` (lo) and `(off >> 2) + 1` (hi).
+ *
+ * Thread rules: callers hold the epoch protected, so the frame cannot be reused under them.
+ * Header flags change with Int32 Atomics on the hi word; PreviousAddress and the lengths are
+ * written once, before the index CAS that publishes the record. Values in the mutable region
+ * are edited in place by their session (cross-thread record locking arrives with worker
+ * threads and uses reserved header bits).
+ */
+import {
+  addressHi, addressLo, HI_SEALED, HI_TOMBSTONE, HI_VALID, previousAddressOf,
+} from '../record/record-info.js';
+import {
+  align8, OFFSET_KEY_BYTES, OFFSET_VALUE_BYTES, OFFSET_VALUE_CAPACITY, RECORD_HEADER_BYTES,
+  readU32, writeU32,
+} from '../record/record-layout.js';
+
+export class RecordMemory {
+  readonly mem: Uint8Array;
+  readonly mem32: Int32Array;
+
+  constructor(mem: Uint8Array) {
+    this.mem = mem;
+    this.mem32 = new Int32Array(mem.buffer, mem.byteOffset, mem.byteLength >> 2);
+  }
+
+  /** The header's high half (flags and address bits 32..47), read atomically. */
+  hi(off: number): number {
+    return Atomics.load(this.mem32, (off >> 2) + 1);
+  }
+
+  previousAddress(off: number): number {
+    const i = off >> 2;
+    return previousAddressOf(this.mem32[i]!, this.mem32[i + 1]!);
+  }
+
+  isTombstone(off: number): boolean {
+    return (this.hi(off) & HI_TOMBSTONE) !== 0;
+  }
+
+  keyEquals(off: number, key: Uint8Array): boolean {
+    const mem = this.mem;
+    const n = key.length;
+    if (readU32(mem, off + OFFSET_KEY_BYTES) !== n) return false;
+    const base = off + RECORD_HEADER_BYTES;
+    for (let i = 0; i < n; i++) if (mem[base + i] !== key[i]) return false;
+    return true;
+  }
+
+  keyLength(off: number): number {
+    return readU32(this.mem, off + OFFSET_KEY_BYTES);
+  }
+
+  valueOffset(off: number): number {
+    return off + RECORD_HEADER_BYTES + align8(readU32(this.mem, off + OFFSET_KEY_BYTES));
+  }
+
+  valueBytes(off: number): number {
+    return readU32(this.mem, off + OFFSET_VALUE_BYTES);
+  }
+
+  valueCapacity(off: number): number {
+    return readU32(this.mem, off + OFFSET_VALUE_CAPACITY);
+  }
+
+  /** A view of the value bytes; valid only while the caller stays protected. */
+  valueView(off: number): Uint8Array {
+    const start = this.valueOffset(off);
+    return this.mem.subarray(start, start + this.valueBytes(off));
+  }
+
+  /** A copy of the value in ordinary (unshared) memory. */
+  copyValue(off: number): Uint8Array {
+    return copyOut(this.mem, this.valueOffset(off), this.valueBytes(off));
+  }
+
+  /** Replaces the value in place. REQUIRES: value.length <= valueCapacity(off). */
+  writeValueInPlace(off: number, value: Uint8Array): void {
+    const start = this.valueOffset(off);
+    const old = this.valueBytes(off);
+    this.mem.set(value, start);
+    if (value.length < old) this.mem.fill(0, start + value.length, start + old);
+    writeU32(this.mem, off + OFFSET_VALUE_BYTES, value.length);
+  }
+
+  setTombstone(off: number): void {
+    Atomics.or(this.mem32, (off >> 2) + 1, HI_TOMBSTONE);
+  }
+
+  /**
+   * Marks the record garbage (its publishing CAS failed, or recovery undid it): clears Valid
+   * and sets Sealed, so the header word is never zero and cannot be mistaken for page padding.
+   */
+  invalidate(off: number): void {
+    const i = (off >> 2) + 1;
+    Atomics.and(this.mem32, i, ~HI_VALID);
+    Atomics.or(this.mem32, i, HI_SEALED);
+  }
+
+  /**
+   * Writes a new, valid record into zeroed memory at `off`. `value` may be null (a tombstone,
+   * or an empty value); `capacity` >= value length, a multiple of 8. Not yet published.
+   */
+  writeRecord(off: number, key: Uint8Array, value: Uint8Array | null, capacity: number,
+    previousAddress: number, flagsHi: number): void {
+    const i = off >> 2;
+    this.mem32[i] = addressLo(previousAddress) | 0;
+    this.mem32[i + 1] = addressHi(previousAddress) | HI_VALID | flagsHi;
+    const mem = this.mem;
+    writeU32(mem, off + OFFSET_KEY_BYTES, key.length);
+    writeU32(mem, off + OFFSET_VALUE_CAPACITY, capacity);
+    mem.set(key, off + RECORD_HEADER_BYTES);
+    if (value !== null) {
+      writeU32(mem, off + OFFSET_VALUE_BYTES, value.length);
+      mem.set(value, off + RECORD_HEADER_BYTES + align8(key.length));
+    }
+  }
+}
+
+/** Copies `length` bytes at `start` of `src` into a new unshared Uint8Array. */
+export function copyOut(src: Uint8Array, start: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  if (length <= 32) {
+    for (let i = 0; i < length; i++) out[i] = src[start + i]!;
+  } else {
+    out.set(src.subarray(start, start + length));
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * StoreContext: one thread's view of a FasterKV store — the shared hash index, hybrid log and
+ * epoch, the record memory over the log's frames, and scratch fields through which the
+ * internal operations return results without allocating.
+ *
+ * Thread rules: one StoreContext per thread; its sessions use it from that thread only.
+ */
+import type { LightEpoch } from '../epoch/light-epoch.js';
+import type { HashIndex } from '../index/hash-index.js';
+import { FIRST_VALID_ADDRESS } from '../log/address.js';
+import type { HybridLog } from '../log/hybrid-log.js';
+import type { NativeBinding } from '../native.js';
+import { DiskRecordReader } from './disk-records.js';
+import { RecordMemory } from './record-memory.js';
+
+export class StoreContext {
+  readonly rec: RecordMemory;
+  readonly disk: DiskRecordReader;
+  readonly pageMask: number;
+
+  /** Set by traceBackForKey: the matching address, or the first address below the bound. */
+  foundAddress = 0;
+  /** Physical offset of `foundAddress` when it matched. */
+  foundOffset = 0;
+  /** The index entry (chain head address) the last operation started from. */
+  seenEntry = 0;
+  /** CRC32C of data[start, end) continuing from `seed`, on this store's engine. */
+  readonly checksumRange: (data: Uint8Array, start: number, end: number, seed: number) => number;
+
+  constructor(
+    readonly binding: NativeBinding,
+    readonly index: HashIndex,
+    readonly log: HybridLog,
+    readonly epoch: LightEpoch,
+  ) {
+    this.rec = new RecordMemory(log.memory);
+    this.disk = new DiskRecordReader(log, binding);
+    this.pageMask = log.pageBytes - 1;
+    this.checksumRange = (data, start, end, seed) => binding.crc32c(data.subarray(start, end),
+      seed);
+  }
+
+  /**
+   * Walks the hash chain from `address` while it stays at or above `minAddress` (and in
+   * memory), looking for `key`. True: foundAddress/foundOffset name the newest record of the
+   * key. False: foundAddress is the first chain address below the bound (0 or 1 when the
+   * chain ended). REQUIRES: protected.
+   */
+  traceBackForKey(key: Uint8Array, address: number, minAddress: number): boolean {
+    const log = this.log;
+    const rec = this.rec;
+    const bound = Math.max(minAddress, log.headAddress, FIRST_VALID_ADDRESS);
+    while (address >= bound) {
+      const off = log.physicalOffset(address);
+      if (rec.keyEquals(off, key)) {
+        this.foundAddress = address;
+        this.foundOffset = off;
+        return true;
+      }
+      address = rec.previousAddress(off);
+    }
+    this.foundAddress = address;
+    return false;
+  }
+
+  /** True when `address` may hold a record on the device (at or above BeginAddress). */
+  onDevice(address: number): boolean {
+    return address >= FIRST_VALID_ADDRESS && address >= this.log.beginAddress;
+  }
+}

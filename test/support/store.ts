@@ -1,0 +1,20 @@
+/** Opening small stores for tests: tiny pages and memory so most records live on the device. */
+import { FasterKV } from '../../src/store/faster-kv.js';
+import type { FasterKVOptions } from '../../src/store/options.js';
+import type { EngineName } from '../../src/native.js';
+import { tempDir } from './temp-dir.js';
+
+/** 4 KiB pages, 4 pages of memory (16 KiB), 64 KiB segments, 64 index buckets. */
+export const TINY = {
+  pageBytes: 4096, memoryBytes: 4 * 4096, segmentBytes: 65536, indexBuckets: 64,
+} as const;
+
+export function openTiny<K = Uint8Array, V = Uint8Array, I = unknown>(
+  engine: EngineName, extra: Partial<FasterKVOptions<K, V, I>> = {},
+): Promise<FasterKV<K, V, I>> {
+  return FasterKV.open<K, V, I>({ dir: tempDir(), engine, ...TINY, ...extra });
+}
+
+export const bytesOf = (s: string): Uint8Array => Buffer.from(s);
+export const textOf = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString();
