@@ -130,7 +130,7 @@ export function indexCasEntryAddress(
   const { lo, hi } = loaded;
   if (hi < 0 || (hi | lo) === 0 || entryAddress(lo, hi) !== expectedAddress) return false;
   const newHi = (hi & ~0xffff) | (Math.floor(newAddress / TWO_POW_32) & 0xffff);
-  return m.cas64(slot, lo, hi, newAddress | 0, newHi);
+  return m.casLoaded(slot, newAddress | 0, newHi);
 }
 
 export function indexClearIfAddress(handle: number, slot: number, address: number): boolean {
@@ -138,7 +138,7 @@ export function indexClearIfAddress(handle: number, slot: number, address: numbe
   m.load64(slot);
   const { lo, hi } = loaded;
   if (hi < 0 || (hi | lo) === 0 || entryAddress(lo, hi) !== address) return false;
-  return m.cas64(slot, lo, hi, 0, 0);
+  return m.casLoaded(slot, 0, 0);
 }
 
 /** Every numeric layout constant of the TypeScript side, by name. */

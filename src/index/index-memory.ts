@@ -81,9 +81,22 @@ export class IndexMemory {
    * (Module-level results keep the hot path free of allocations.)
    */
   load64(index: number): void {
-    scratch64[0] = Atomics.load(this.w64, index);
+    const word = Atomics.load(this.w64, index);
+    scratch64[0] = word;
+    loaded.word = word;
     loaded.lo = scratch32[0]!;
     loaded.hi = scratch32[1]!;
+  }
+
+  /**
+   * Compare-and-swap of word `index` from the word the last `load64` returned (reusing its
+   * BigInt saves an allocation on the hot path) to (newLo, newHi).
+   */
+  casLoaded(index: number, newLo: number, newHi: number): boolean {
+    scratch32[2] = newLo;
+    scratch32[3] = newHi;
+    const expected = loaded.word;
+    return Atomics.compareExchange(this.w64, index, expected, scratch64[1]!) === expected;
   }
 
   /** A zeroed bucket for an overflow chain, or NEEDS_MEMORY. */
@@ -137,5 +150,5 @@ export class IndexMemory {
   }
 }
 
-/** Result of `IndexMemory.load64`. */
-export const loaded = { lo: 0, hi: 0 };
+/** Result of `IndexMemory.load64`: the word and its halves. */
+export const loaded = { lo: 0, hi: 0, word: 0n };
