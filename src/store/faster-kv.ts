@@ -38,8 +38,7 @@ implements SessionHost<K, V, I> {
   private constructor(
     options: ResolvedOptions,
     ctx: StoreContext,
-    private readonly storage: Storage,
-    private readonly releaseLock: () => void,
+    private readonly releaseStorage: () => void,
     private readonly keyCodec: Codec<K> | undefined,
     private readonly valueCodec: Codec<V> | undefined,
     rmw: FasterKVOptions<K, V, I>['rmw'],
@@ -56,16 +55,20 @@ implements SessionHost<K, V, I> {
     const resolved = resolveOptions(options as FasterKVOptions<never, never, never>);
     checkCodecs(options);
     const binding = selectBinding(resolved.engine);
-    const storage = new DirectoryStorage(resolved.dir, binding);
+    const owned = options.storage === undefined;
+    const storage = options.storage ?? new DirectoryStorage(resolved.dir, binding);
     const releaseLock = storage.lock();
+    const release = (): void => {
+      releaseLock();
+      if (owned) storage.close();
+    };
     try {
       refuseExistingLog(storage, resolved);
       const ctx = createContext(storage, resolved, binding);
-      return new FasterKV(resolved, ctx, storage, releaseLock, options.keyCodec,
-        options.valueCodec, options.rmw);
+      return new FasterKV(resolved, ctx, release, options.keyCodec, options.valueCodec,
+        options.rmw);
     } catch (err) {
-      releaseLock();
-      storage.close();
+      release();
       throw err;
     }
   }
@@ -108,8 +111,7 @@ implements SessionHost<K, V, I> {
       log.device.close();
       index.detach();
       epoch.release();
-      this.releaseLock();
-      this.storage.close();
+      this.releaseStorage();
     }
   }
 

@@ -6,11 +6,18 @@
 import type { Codec } from '../codec/codecs.js';
 import { invalidArgument } from '../errors.js';
 import type { EngineOption } from '../native.js';
+import type { Storage } from '../storage/storage.js';
 import type { RmwFunctions } from './rmw-functions.js';
 
 export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
-  /** Directory of the log segments and checkpoints; created if missing. Required. */
-  dir: string;
+  /** Directory of the log segments and checkpoints; created if missing. Required unless
+   * `storage` is given. */
+  dir?: string;
+  /**
+   * Advanced: where the store keeps its files, instead of `dir` (for example a FaultStorage from
+   * 'fasterkv/testing' for power-cut tests). The store does not close a storage it was given.
+   */
+  storage?: Storage;
   engine?: EngineOption;
   /** Initial hash-index buckets: a power of two from 2^6 to 2^30; default 2^16. It grows. */
   indexBuckets?: number;
@@ -47,7 +54,7 @@ export function resolveOptions(options: FasterKVOptions<never, never, never>): R
   if (options === null || typeof options !== 'object') {
     throw invalidArgument('options', 'an object', options);
   }
-  const dir = options.dir;
+  const dir = options.storage === undefined ? options.dir : options.storage.path;
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('dir', 'a non-empty path', dir);
   const pageBytes = powerOfTwo('pageBytes', options.pageBytes, 4 * MiB, 4 * KiB, 64 * MiB);
   const memoryBytes = integerIn('memoryBytes', options.memoryBytes, 256 * MiB,
