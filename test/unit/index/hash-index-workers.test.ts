@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashBucket, hashTag } from '../../../src/index/hash-bucket.js';
-import { HashIndex } from '../../../src/index/hash-index.js';
+import { HashIndex, TEMP_INVALID_ADDRESS } from '../../../src/index/hash-index.js';
 import { type EngineName, availableEngines, selectBinding } from '../../../src/native.js';
 import { seededPrng } from '../../support/prng.js';
 import { runTsWorker } from '../../support/ts-worker.js';
@@ -69,5 +69,44 @@ describe.each(enginePairs())('two workers (%s and %s) on one index', (first, sec
       index.memory, [first, second], [job, job]);
     expect(results.map((r) => r.successes)).toEqual([rounds * 4, rounds * 4]);
     for (const slot of slots) expect(index.readEntry(slot)).toBe(64 + 2 * rounds);
+  });
+});
+
+describe.each(enginePairs())('two workers (%s and %s) during an index resize', (first, second) => {
+  it('split the chunks between them and both find every key', async () => {
+    const prng = seededPrng();
+    const keys = Array.from({ length: 3000 },
+      () => makeHash(prng.nextU32() & 0x1fc00, prng.int(4)));
+    const log = new Float64Array(new SharedArrayBuffer(8 * 2 * 3 * keys.length));
+    const newest = new Map<number, number>();
+    const index = HashIndex.create(selectBinding(first), { buckets: 1 << 16 });
+    for (let r = 0; r < 3 * keys.length; r++) {
+      const hash = keys[prng.int(keys.length)]!;
+      const slot = index.findOrCreateTag(hash, 0);
+      const previous = index.readEntry(slot);
+      log[2 * r] = hash;
+      log[2 * r + 1] = previous === TEMP_INVALID_ADDRESS ? 0 : previous;
+      index.casEntryAddress(slot, previous, 64 * (r + 1));
+      newest.set(hash, 64 * (r + 1));
+    }
+    index.prepareGrow();
+    index.startGrow();
+    const hashes = Float64Array.from(newest.keys());
+    const results = await race<{ addresses: Float64Array }>(index.memory, [first, second], [
+      { task: 'find', hashes, log }, { task: 'find', hashes: hashes.slice().reverse(), log },
+    ]);
+    expect(index.phase).toBe('REST');
+    expect(index.tableBuckets).toBe(1 << 17);
+    const reaches = (from: number, hash: number): number => {
+      let at = from;
+      while (at >= 64 && log[2 * (at / 64 - 1)] !== hash) at = log[2 * (at / 64 - 1) + 1]!;
+      return at;
+    };
+    hashes.forEach((hash, i) => {
+      const expected = newest.get(hash);
+      expect(reaches(results[0]!.addresses[i]!, hash)).toBe(expected);
+      expect(reaches(results[1]!.addresses[hashes.length - 1 - i]!, hash)).toBe(expected);
+      expect(reaches(index.readEntry(index.findTag(hash)), hash)).toBe(expected);
+    });
   });
 });
