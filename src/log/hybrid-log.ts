@@ -66,6 +66,12 @@ const ACTION_HEAD = 1;
 const ACTION_TRUNCATE = 2;
 export const HYBRID_LOG_ACTION_KINDS = 3;
 
+/**
+ * A page turn waiting for another thread (to refresh its epoch, or to finish the turn) spins
+ * this many times, then sleeps PAUSE_MS between tries so the thread it waits for gets a core.
+ */
+const SPIN_RETRIES = 32;
+const PAUSE_MS = 0.05;
 const SIZE_CACHE = 4096;
 const bigSizes: bigint[] = Array.from({ length: SIZE_CACHE + 1 }, (_, i) => BigInt(i));
 
@@ -172,11 +178,12 @@ export class HybridLog {
    */
   allocate(size: number): number {
     if (!(size > 0 && size <= this.pageBytes && (size | 0) === size)) throw this.badSize(size);
-    for (;;) {
+    for (let retries = 0; ; retries++) {
       const address = this.tryAllocate(size);
       if (address > 0) return address;
       if (address === WAIT_FLUSH) this.makeRoomSync();
       this.epoch.refresh();
+      if (retries >= SPIN_RETRIES) this.state.pause(PAUSE_MS);
     }
   }
 

@@ -40,6 +40,8 @@ export const I_WAIT_FLUSH = 5;
 export const I_RETRY_NOW = 6;
 export const I_FLUSH_ERRORS = 7;
 export const I_SYNC_FLUSH_WAITS = 8;
+/** Never written: `pause()` waits on it for its timeout. */
+const I_IDLE = 9;
 const WORDS32 = 16;
 
 /** No flush failed: FLUSH_ERROR_AT holds this. */
@@ -201,6 +203,11 @@ export class LogState {
 
   count(word: number, delta = 1): void {
     Atomics.add(this.words, word, delta);
+  }
+
+  /** Sleeps `ms` (fractions allowed) without the event loop, yielding the core. */
+  pause(ms: number): void {
+    Atomics.wait(this.words, I_IDLE, 0, ms);
   }
 
   /** Announces a FlushedUntilAddress or flush-error change to waiting threads. */
