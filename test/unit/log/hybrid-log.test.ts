@@ -107,6 +107,25 @@ describe.each(availableEngines())('HybridLog (%s engine)', (engine) => {
       expect(log.stats().pagesClosed).toBeGreaterThan(0);
     });
 
+  it('flushes requested pages itself when an allocation needs their frame', () => {
+    const prng = seededPrng();
+    const device = memoryDevice();
+    const log = openLog(syncOnly(device), binding,
+      { pageBytes: PAGE, memoryBytes: 4 * PAGE, mutableFraction: 1 });
+    const model = new LogModel();
+    for (let round = 0; round < 10; round++) {
+      while (log.tailAddress < (round + 1) * 10 * PAGE + PAGE / 2) {
+        model.appendRandom(log, prng, 1);
+      }
+      log.shiftReadOnlyToTail();
+    }
+    model.appendRandom(log, prng, 100);
+    expect(log.stats().syncFlushWaits).toBeGreaterThan(0);
+    const tail = log.shiftReadOnlyToTail();
+    log.flushUntilSync(tail);
+    expectBytes(deviceBytes(device, 64, tail), model.image(64, tail), 'device image');
+  });
+
   it('reports WAIT_FLUSH, then RETRY_NOW, while another thread holds back the epoch', () => {
     const device = memoryDevice();
     const log = openLog(device, binding,
