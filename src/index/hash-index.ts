@@ -236,7 +236,7 @@ export class HashIndex {
 
   private findTagSlow(hash: number, r: number): number {
     for (;;) {
-      this.recover(hash, r);
+      this.serveRequest(hash, r);
       r = this.binding.indexFindTag(this.handle, hash);
       if (r >= NOT_FOUND) return r;
     }
@@ -244,14 +244,14 @@ export class HashIndex {
 
   private findOrCreateTagSlow(hash: number, beginAddress: number, r: number): number {
     for (;;) {
-      this.recover(hash, r);
+      this.serveRequest(hash, r);
       r = this.binding.indexFindOrCreateTag(this.handle, hash, beginAddress);
       if (r >= 0) return r;
     }
   }
 
   /** Does the JavaScript-side work an index call asked for. */
-  private recover(hash: number, r: number): void {
+  private serveRequest(hash: number, r: number): void {
     if (r === NEEDS_MEMORY) {
       commitArena(this.memory, Atomics.load(this.arena.w32, H_ALLOC_NEXT) + 1);
     } else if (r === NEEDS_SPLIT) {
