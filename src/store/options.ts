@@ -19,7 +19,8 @@ export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
    */
   storage?: Storage;
   engine?: EngineOption;
-  /** Initial hash-index buckets: a power of two from 2^6 to 2^30; default 2^16. It grows. */
+  /** Initial hash-index buckets: a power of two from 2^6 to 2^25; default 2^16. It grows (to at
+   * most 2^25: the index lives in one growable SharedArrayBuffer, which V8 caps at 4 GiB). */
   indexBuckets?: number;
   /** Bytes of the in-memory part of the hybrid log: at least 4 pages; default 256 MiB. */
   memoryBytes?: number;
@@ -62,7 +63,7 @@ export function resolveOptions(options: FasterKVOptions<never, never, never>): R
   return {
     dir,
     engine: options.engine ?? 'auto',
-    indexBuckets: powerOfTwo('indexBuckets', options.indexBuckets, 2 ** 16, 2 ** 6, 2 ** 30),
+    indexBuckets: powerOfTwo('indexBuckets', options.indexBuckets, 2 ** 16, 2 ** 6, 2 ** 25),
     memoryBytes,
     pageBytes,
     segmentBytes: powerOfTwo('segmentBytes', options.segmentBytes, 1024 * MiB, pageBytes, 2 ** 40),
