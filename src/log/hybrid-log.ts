@@ -48,8 +48,8 @@ import { LogReader } from './log-read.js';
 import { LogScanner, type RecordSizeFn } from './log-scan.js';
 import { readStats, type HybridLogStats } from './log-stats.js';
 import {
-  checkFraction, checkFrames, type HybridLogAttachOptions, type HybridLogHandle,
-  type HybridLogOptions,
+  checkFraction, checkFrames, recordSizeError, type HybridLogAttachOptions,
+  type HybridLogHandle, type HybridLogOptions,
 } from './log-options.js';
 import { PageFrames } from './page-frames.js';
 
@@ -94,6 +94,11 @@ export class HybridLog {
   private readonly closer: LogCloser;
   private readonly actionKindBase: number;
   private lazyReader: LogReader | undefined;
+  /**
+   * The last segment truncation that failed on this thread (it ran in an epoch action, so
+   * it cannot throw to the caller); PersistedBeginAddress stays below its address.
+   */
+  truncateError: FasterError | undefined;
 
   constructor(options: HybridLogOptions | (HybridLogAttachOptions & { attach: HybridLogHandle })) {
     const { device, binding, epoch } = options;
@@ -177,7 +182,7 @@ export class HybridLog {
    * failed flush keeps the needed frame from being freed.
    */
   allocate(size: number): number {
-    if (!(size > 0 && size <= this.pageBytes && (size | 0) === size)) throw this.badSize(size);
+    if (!(size > 0 && size <= this.pageBytes && (size | 0) === size)) throw recordSizeError(size, this.pageBytes);
     for (let retries = 0; ; retries++) {
       const address = this.tryAllocate(size);
       if (address > 0) return address;
@@ -327,7 +332,13 @@ export class HybridLog {
       this.closer.onPagesClosed(address);
     });
     this.epoch.registerAction(base + ACTION_TRUNCATE, (segment, address) => {
-      this.device.truncateUntilSegment(segment);
+      try {
+        this.device.truncateUntilSegment(segment);
+      } catch (err) {
+        if (!(err instanceof FasterError)) throw err;
+        this.truncateError = err;
+        return;
+      }
       this.state.casMax(W_PERSISTED_BEGIN, address);
     });
   }
@@ -382,13 +393,5 @@ export class HybridLog {
     if (needed <= state.load(W_FLUSHED_UNTIL)) return;
     state.count(I_SYNC_FLUSH_WAITS);
     this.flusher.flushUntilSync(Math.min(needed, state.load(W_READ_ONLY)));
-  }
-
-  private badSize(size: number): FasterError {
-    if (typeof size === 'number' && Number.isInteger(size) && size > this.pageBytes) {
-      return new FasterError('ERR_RECORD_TOO_LARGE',
-        `a record of ${size} bytes does not fit on a ${this.pageBytes}-byte page`);
-    }
-    return invalidArgument('size', `an integer from 1 to ${this.pageBytes}`, size);
   }
 }

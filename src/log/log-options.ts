@@ -3,7 +3,7 @@
  */
 import type { Device } from '../device/device.js';
 import type { LightEpoch } from '../epoch/light-epoch.js';
-import { invalidArgument } from '../errors.js';
+import { FasterError, invalidArgument } from '../errors.js';
 import type { NativeBinding } from '../native.js';
 import type { PageFramesHandle } from './page-frames.js';
 
@@ -59,4 +59,13 @@ export function checkFrames(memoryBytes: number, pageBytes: number, maxThreads: 
       `of ${maxThreads} threads`, pageBytes);
   }
   return frameCount;
+}
+
+/** The error for an allocation of `size` bytes that is not an integer in [1, pageBytes]. */
+export function recordSizeError(size: number, pageBytes: number): FasterError {
+  if (typeof size === 'number' && Number.isInteger(size) && size > pageBytes) {
+    return new FasterError('ERR_RECORD_TOO_LARGE',
+      `a record of ${size} bytes does not fit on a ${pageBytes}-byte page`);
+  }
+  return invalidArgument('size', `an integer from 1 to ${pageBytes}`, size);
 }

@@ -254,6 +254,20 @@ describe.each(availableEngines())('HybridLog (%s engine)', (engine) => {
     expect(markerViolation(log)).toBeUndefined();
   });
 
+  it('keeps a failed segment truncation for the caller and PersistedBeginAddress behind', () => {
+    const prng = seededPrng();
+    const device = new FaultDevice({ segmentBytes: SEGMENT, sectorBytes: SECTOR });
+    const log = openLog(device, binding, { pageBytes: PAGE, memoryBytes: 4 * PAGE });
+    const model = new LogModel();
+    while (log.tailAddress < 3 * SEGMENT) model.appendRandom(log, prng, 1);
+    device.failNext({ op: 'truncate', errno: 'EACCES' });
+    log.shiftBeginAddress(2 * SEGMENT, true);
+    expect(log.beginAddress).toBe(2 * SEGMENT);
+    expect(log.persistedBeginAddress).toBe(64);
+    expect(log.truncateError?.errno).toBe('EACCES');
+    expect(device.segmentRange().start).toBe(0);
+  });
+
   it('refuses records larger than a page and bad sizes', () => {
     const log = openLog(memoryDevice(), binding, { pageBytes: PAGE, memoryBytes: 2 * PAGE });
     log.epoch.protect();
