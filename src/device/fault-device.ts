@@ -23,6 +23,7 @@ import { FaultMedium, type PowerCutOptions, type PowerCutReport } from './fault-
 import {
   checkAccess, checkSegment, closedError, readOnlyError, segmentFileName, validateFlag,
   validateSectorBytes, validateSegmentBytes,
+  DeviceCounters,
 } from './geometry.js';
 import { FasterError, invalidArgument } from '../errors.js';
 
@@ -53,7 +54,7 @@ export class FaultDevice implements Device {
   private readonly medium: FaultMedium;
   private readonly injector: FaultInjector;
   private closed = false;
-  private readonly counters = { reads: 0, writes: 0, syncs: 0, bytesRead: 0, bytesWritten: 0 };
+  private readonly counters = new DeviceCounters();
 
   constructor(options: FaultDeviceOptions, shared?: FaultDeviceShared) {
     this.name = options.name ?? 'fault';
@@ -140,7 +141,7 @@ export class FaultDevice implements Device {
   stats(): DeviceStats {
     return {
       kind: 'fault', engine: 'js', direct: false, directFallbackReason: undefined,
-      ...this.counters,
+      ...this.counters.snapshot(),
     };
   }
 
@@ -230,14 +231,6 @@ export class FaultDevice implements Device {
   }
 
   private account(kind: 'read' | 'write' | 'sync', bytes: number): void {
-    if (kind === 'read') {
-      this.counters.reads++;
-      this.counters.bytesRead += bytes;
-    } else if (kind === 'write') {
-      this.counters.writes++;
-      this.counters.bytesWritten += bytes;
-    } else {
-      this.counters.syncs++;
-    }
+    this.counters.count(kind, bytes);
   }
 }

@@ -25,6 +25,7 @@ import { SegmentFiles, type SegmentFile } from './file-segments.js';
 import {
   checkAccess, checkSegment, closedError, readOnlyError, validateFlag, validateSectorBytes,
   validateSegmentBytes,
+  DeviceCounters,
 } from './geometry.js';
 import { IoBatch, type IoKind } from './io-batch.js';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export class FileDevice implements Device {
   private readonly files: SegmentFiles;
   private readonly dirty = new Set<SegmentFile>();
   private closed = false;
-  private readonly counters = { reads: 0, writes: 0, syncs: 0, bytesRead: 0, bytesWritten: 0 };
+  private readonly counters = new DeviceCounters();
 
   /** Validates the options and lists the existing segments; opens no file yet. */
   constructor(options: FileDeviceOptions) {
@@ -102,8 +103,7 @@ export class FileDevice implements Device {
       this.dirty.add(file);
       done += n;
     }
-    this.counters.writes++;
-    this.counters.bytesWritten += src.length;
+    this.counters.count('write', src.length);
   }
 
   readSync(dst: Uint8Array, address: number): void {
@@ -124,8 +124,7 @@ export class FileDevice implements Device {
       }
       done += n;
     }
-    this.counters.reads++;
-    this.counters.bytesRead += dst.length;
+    this.counters.count('read', dst.length);
   }
 
   write(src: Uint8Array, address: number): Promise<void> {
@@ -142,7 +141,7 @@ export class FileDevice implements Device {
       this.binding.fileDatasyncSync(file.handle);
       this.dirty.delete(file);
     }
-    this.counters.syncs++;
+    this.counters.count('sync', 0);
   }
 
   sync(): Promise<void> {
@@ -201,7 +200,7 @@ export class FileDevice implements Device {
     }
     return {
       kind: 'file', engine: this.binding.engine, direct, directFallbackReason: reason,
-      ...this.counters,
+      ...this.counters.snapshot(),
     };
   }
 
@@ -215,15 +214,7 @@ export class FileDevice implements Device {
 
   /** Counts a completed operation (IoBatch calls it on success). */
   account(kind: IoKind, bytes: number): void {
-    if (kind === 'read') {
-      this.counters.reads++;
-      this.counters.bytesRead += bytes;
-    } else if (kind === 'write') {
-      this.counters.writes++;
-      this.counters.bytesWritten += bytes;
-    } else {
-      this.counters.syncs++;
-    }
+    this.counters.count(kind, bytes);
   }
 
   private checkUsable(op: 'read' | 'write', address: number, length: number): void {

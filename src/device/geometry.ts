@@ -4,6 +4,7 @@
  * The checks allocate only when they fail, so the I/O paths stay allocation-free.
  */
 import { FasterError, invalidArgument } from '../errors.js';
+import type { DeviceStats } from './device.js';
 
 /** Device addresses are logical log addresses: 48 bits. Reads and writes end at or below it. */
 export const DEVICE_ADDRESS_LIMIT = 2 ** 48;
@@ -119,4 +120,31 @@ export function parseSegmentFileName(baseName: string, fileName: string): number
 function isPowerOfTwo(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 &&
     value === 2 ** Math.round(Math.log2(value));
+}
+
+/** The I/O counters every device reports in `stats()`: plain increments, off any record path. */
+export class DeviceCounters {
+  reads = 0;
+  writes = 0;
+  syncs = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  /** Counts one completed read, write or sync of `bytes`. */
+  count(kind: 'read' | 'write' | 'sync', bytes: number): void {
+    if (kind === 'read') {
+      this.reads++;
+      this.bytesRead += bytes;
+    } else if (kind === 'write') {
+      this.writes++;
+      this.bytesWritten += bytes;
+    } else {
+      this.syncs++;
+    }
+  }
+
+  snapshot(): Pick<DeviceStats, 'reads' | 'writes' | 'syncs' | 'bytesRead' | 'bytesWritten'> {
+    const { reads, writes, syncs, bytesRead, bytesWritten } = this;
+    return { reads, writes, syncs, bytesRead, bytesWritten };
+  }
 }
