@@ -24,7 +24,7 @@ export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
   indexBuckets?: number;
   /** Bytes of the in-memory part of the hybrid log: at least 4 pages; default 256 MiB. */
   memoryBytes?: number;
-  /** Log page size: a power of two from 4 KiB to 64 MiB; default 4 MiB. */
+  /** Log page size: a power of two from 4 KiB to 32 MiB; default 4 MiB. */
   pageBytes?: number;
   /** Log segment file size: a power of two from pageBytes to 2^40; default 1 GiB. */
   segmentBytes?: number;
@@ -57,7 +57,7 @@ export function resolveOptions(options: FasterKVOptions<never, never, never>): R
   }
   const dir = options.storage === undefined ? options.dir : options.storage.path;
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('dir', 'a non-empty path', dir);
-  const pageBytes = powerOfTwo('pageBytes', options.pageBytes, 4 * MiB, 4 * KiB, 64 * MiB);
+  const pageBytes = powerOfTwo('pageBytes', options.pageBytes, 4 * MiB, 4 * KiB, 32 * MiB);
   const memoryBytes = integerIn('memoryBytes', options.memoryBytes, 256 * MiB,
     4 * pageBytes, 2 ** 40, 'at least 4 pages (4 * pageBytes)');
   return {
