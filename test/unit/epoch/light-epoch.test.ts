@@ -1,11 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { EpochMarker, LightEpoch } from '../../../src/epoch/light-epoch.js';
 import { FasterError } from '../../../src/errors.js';
 import { seededPrng } from '../../support/prng.js';
-import {
-  compiledUrl, compileForWorkers, supportWorkerUrl,
-} from '../../support/worker-modules.js';
+import { startTsWorker } from '../../support/ts-worker.js';
 
 /** Two (or more) views of one epoch, as separate threads would hold them. */
 function views(count: number, options = {}): LightEpoch[] {
@@ -172,17 +169,12 @@ describe('LightEpoch', () => {
   });
 
   it('never runs an action early between two worker threads, and runs every one', async () => {
-    const sources = ['src/epoch/light-epoch.ts', 'src/epoch/drain-list.ts', 'src/errors.ts'];
-    const outDir = compileForWorkers(sources);
     const epoch = new LightEpoch({ drainListSize: 16 });
     const rounds = 3000;
     const shared = new SharedArrayBuffer(4 * (4 + rounds));
     const start = (role: string): Promise<number> => new Promise((done, fail) => {
-      const worker = new Worker(supportWorkerUrl('epoch-worker.mjs'), {
-        workerData: {
-          moduleUrl: compiledUrl(outDir, sources[0]!), handle: epoch.handle(), shared, role,
-          rounds,
-        },
+      const worker = startTsWorker(new URL('./light-epoch.worker.ts', import.meta.url), {
+        handle: epoch.handle(), shared, role, rounds,
       });
       worker.on('error', fail);
       worker.on('exit', done);

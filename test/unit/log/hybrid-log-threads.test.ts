@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { LightEpoch } from '../../../src/epoch/light-epoch.js';
 import { HybridLog } from '../../../src/log/hybrid-log.js';
@@ -6,17 +5,8 @@ import { jsBinding } from '../../../src/fallback/index.js';
 import { markerViolation, testRecordSize } from '../../support/log-fixture.js';
 import { seededPrng } from '../../support/prng.js';
 import { SharedMemoryDevice } from '../../support/shared-memory-device.js';
-import {
-  compiledUrl, compileForWorkers, supportWorkerUrl,
-} from '../../support/worker-modules.js';
+import { startTsWorker } from '../../support/ts-worker.js';
 
-const SOURCES = [
-  'src/errors.ts', 'src/epoch/light-epoch.ts', 'src/epoch/drain-list.ts',
-  'src/log/address.ts', 'src/log/hybrid-log.ts', 'src/log/log-eviction.ts',
-  'src/log/log-flush.ts', 'src/log/log-options.ts', 'src/log/log-read.ts',
-  'src/log/log-scan.ts', 'src/log/log-state.ts', 'src/log/log-stats.ts',
-  'src/log/page-frames.ts', 'test/support/shared-memory-device.ts',
-];
 const PAGE = 1024;
 const SECTOR = 512;
 const COUNT = 1500;
@@ -25,7 +15,6 @@ describe('HybridLog shared by worker threads', () => {
   it('gives two appending workers disjoint records that all reach the device intact',
     async () => {
       const seed = seededPrng().seed;
-      const outDir = compileForWorkers(SOURCES);
       const device = new SharedMemoryDevice(new SharedArrayBuffer(2 << 20), SECTOR, 8 * PAGE);
       const epoch = new LightEpoch();
       epoch.acquire();
@@ -33,18 +22,11 @@ describe('HybridLog shared by worker threads', () => {
         memoryBytes: 4 * PAGE, mutableFraction: 0.5 });
       const addresses = new SharedArrayBuffer(8 * 2 * COUNT);
       const start = new SharedArrayBuffer(4);
-      const urls = {
-        epoch: compiledUrl(outDir, 'src/epoch/light-epoch.ts'),
-        log: compiledUrl(outDir, 'src/log/hybrid-log.ts'),
-        device: compiledUrl(outDir, 'test/support/shared-memory-device.ts'),
-      };
       const run = (worker: number): Promise<number> => new Promise((done, fail) => {
-        const thread = new Worker(supportWorkerUrl('log-worker.mjs'), {
-          workerData: {
-            urls, epochHandle: epoch.handle(), logHandle: log.handle(),
-            deviceBuffer: device.buffer, sectorBytes: SECTOR, segmentBytes: 8 * PAGE, worker,
-            workers: 2, count: COUNT, seed: seed + worker, addresses, start,
-          },
+        const thread = startTsWorker(new URL('./hybrid-log.worker.ts', import.meta.url), {
+          epochHandle: epoch.handle(), logHandle: log.handle(),
+          deviceBuffer: device.buffer, sectorBytes: SECTOR, segmentBytes: 8 * PAGE, worker,
+          workers: 2, count: COUNT, seed: seed + worker, addresses, start,
         });
         thread.on('error', fail);
         thread.on('exit', done);

@@ -1,14 +1,18 @@
-// Worker for test/unit/epoch: plays one side of a reclamation race on a shared LightEpoch.
-// workerData: { moduleUrl, handle, shared, role: 'bumper' | 'reader', rounds }
-// shared Int32Array words: [0] current generation, [1] violations, [2] readers started,
-// then one counter per generation 0..rounds: how many times its "free" action ran.
-// The bumper retires generation g (publishes g + 1) and defers free(g) with an epoch bump.
-// The reader, protected, reads the current generation and checks it is never freed while it
-// is still protected; it refreshes between checks.
+/**
+ * Worker for light-epoch.test.ts: plays one side of a reclamation race on a shared LightEpoch.
+ * workerData: { handle, shared, role: 'bumper' | 'reader', rounds }.
+ * shared Int32 words: [0] current generation, [1] violations, [2] readers started, then one
+ * counter per generation 0..rounds: how many times its "free" action ran. The bumper retires
+ * generation g (publishes g + 1) and defers free(g) with an epoch bump. The reader, protected,
+ * reads the current generation and checks it is never freed while it is still protected; it
+ * refreshes between checks.
+ */
 import { workerData } from 'node:worker_threads';
+import { LightEpoch, type LightEpochHandle } from '../../../src/epoch/light-epoch.js';
 
-const { moduleUrl, handle, shared, role, rounds } = workerData;
-const { LightEpoch } = await import(moduleUrl);
+const { handle, shared, role, rounds } = workerData as {
+  handle: LightEpochHandle; shared: SharedArrayBuffer; role: string; rounds: number;
+};
 const words = new Int32Array(shared);
 const FREED = 3;
 const epoch = LightEpoch.attach(handle);
