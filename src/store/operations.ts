@@ -13,7 +13,8 @@
  *           below HeadAddress, initial update when absent or deleted
  *   delete  tombstone in place at or above ReadOnlyAddress; else append a tombstone record
  * Appends link the new record to the chain head seen at the start and publish it with a CAS on
- * the index slot; a lost CAS invalidates the new record and returns RETRY_NOW.
+ * the index slot; the record is written Sealed and not Valid and made Valid only after that CAS
+ * (so an unpublished record is never live); a lost CAS leaves it invalid and returns RETRY_NOW.
  */
 import { NOT_FOUND as NO_SLOT, TEMP_INVALID_ADDRESS } from '../index/hash-index.js';
 import { FasterError } from '../errors.js';
@@ -95,15 +96,11 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const off = log.physicalOffset(address);
   ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
   // A slow allocation may have refreshed the epoch, which lets an index resize move entries:
-  // the slot must be found again before it is used.
-  if (slow && ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) {
-    ctx.rec.invalidate(off);
-    return RETRY_NOW;
-  }
-  if (!ctx.index.casEntryAddress(slot, entry, address)) {
-    ctx.rec.invalidate(off);
-    return RETRY_NOW;
-  }
+  // the slot must be found again before it is used. On either retry the new record stays
+  // unpublished (Sealed, not Valid): garbage that scans and recovery skip.
+  if (slow && ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) return RETRY_NOW;
+  if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
+  ctx.rec.publish(off);
   return DONE;
 }
 

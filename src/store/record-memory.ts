@@ -90,8 +90,8 @@ export class RecordMemory {
   }
 
   /**
-   * Marks the record garbage (its publishing CAS failed, or recovery undid it): clears Valid
-   * and sets Sealed, so the header word is never zero and cannot be mistaken for page padding.
+   * Marks the record garbage (recovery undid it, or it was never published): clears Valid and
+   * sets Sealed, so the header word is never zero and cannot be mistaken for page padding.
    */
   invalidate(off: number): void {
     const i = (off >> 2) + 1;
@@ -100,14 +100,17 @@ export class RecordMemory {
   }
 
   /**
-   * Writes a new, valid record into zeroed memory at `off`. `value` may be null (a tombstone,
-   * or an empty value); `capacity` >= value length, a multiple of 8. Not yet published.
+   * Writes a new record into zeroed memory at `off`, Sealed and not Valid (FASTER's rule: a
+   * record becomes Valid only once the index CAS has published it, so a record whose writer
+   * died or lost the CAS is never mistaken for live data by a scan or by recovery, and its
+   * header word is never zero). `value` may be null (a tombstone, or an empty value);
+   * `capacity` >= value length, a multiple of 8.
    */
   writeRecord(off: number, key: Uint8Array, value: Uint8Array | null, capacity: number,
     previousAddress: number, flagsHi: number): void {
     const i = off >> 2;
     this.mem32[i] = addressLo(previousAddress) | 0;
-    this.mem32[i + 1] = addressHi(previousAddress) | HI_VALID | flagsHi;
+    this.mem32[i + 1] = addressHi(previousAddress) | HI_SEALED | flagsHi;
     const mem = this.mem;
     writeU32(mem, off + OFFSET_KEY_BYTES, key.length);
     writeU32(mem, off + OFFSET_VALUE_CAPACITY, capacity);
@@ -116,6 +119,11 @@ export class RecordMemory {
       writeU32(mem, off + OFFSET_VALUE_BYTES, value.length);
       mem.set(value, off + RECORD_HEADER_BYTES + align8(key.length));
     }
+  }
+
+  /** After the publishing CAS: Sealed -> not Sealed, not Valid -> Valid, in one atomic step. */
+  publish(off: number): void {
+    Atomics.xor(this.mem32, (off >> 2) + 1, HI_SEALED | HI_VALID);
   }
 }
 
