@@ -14,7 +14,8 @@
  * read-only action raises SafeReadOnlyAddress and requests the flush of the newly immutable
  * range (LogFlusher); the head action raises SafeHeadAddress and closes pages (LogCloser).
  * On every page turn the owner of the turn shifts ReadOnlyAddress to `readOnlyLagPages` and
- * HeadAddress to `headOffsetLagPages` (capped at FlushedUntilAddress) behind the new page.
+ * HeadAddress to `headOffsetLagPages` (capped at FlushedUntilAddress) behind the new page;
+ * with `eagerFlush: false` the turn only requests the flush and leaves the write to a caller.
  *
  * Allocation (`tryAllocate`, FASTER's TryAllocate): one atomic add on the tail word
  * {page, offset}. Records never cross a page: a record that does not fit leaves the rest of
@@ -88,6 +89,8 @@ export class HybridLog {
   /** Pages behind the tail page that ReadOnlyAddress trails (ReadOnlyLag). */
   readonly readOnlyLagPages: number;
   readonly binding: NativeBinding;
+  /** Whether page turns write the newly read-only page at once (HybridLogOptions). */
+  readonly eagerFlush: boolean;
   /** @internal shared state; for the log's own modules and tests. */
   readonly state: LogState;
   readonly flusher: LogFlusher;
@@ -114,6 +117,7 @@ export class HybridLog {
       const opts = options as HybridLogOptions;
       this.mutableFraction = checkFraction(opts.mutableFraction ?? 0.9);
       this.actionKindBase = opts.actionKindBase ?? 1;
+      this.eagerFlush = opts.eagerFlush ?? true;
       const frameCount = checkFrames(opts.memoryBytes, pageBytes, epoch.maxThreads);
       const alignment = opts.frameAlignment ?? Math.max(4096, device.sectorBytes);
       this.frames = new PageFrames({ frameCount, pageBytes, alignment, binding });
@@ -122,6 +126,7 @@ export class HybridLog {
     } else {
       this.mutableFraction = handle.mutableFraction;
       this.actionKindBase = handle.actionKindBase;
+      this.eagerFlush = handle.eagerFlush ?? true;
       this.frames = new PageFrames({ attach: handle.frames });
       this.state = new LogState(handle.frames.frameCount, handle.state);
     }
@@ -145,6 +150,7 @@ export class HybridLog {
     return {
       state: this.state.buffer, frames: this.frames.handle(), pageBytes: this.pageBytes,
       mutableFraction: this.mutableFraction, actionKindBase: this.actionKindBase,
+      eagerFlush: this.eagerFlush,
     };
   }
 
@@ -307,6 +313,25 @@ export class HybridLog {
     return this.flusher.failures;
   }
 
+  /**
+   * Forgets flush failures: the failed pages are written again by the next flush covering
+   * them (space freed after ENOSPC). FlushedUntil never passes a range before it is written.
+   */
+  retryFailedFlushes(): void {
+    this.flusher.retryFailed();
+  }
+
+  /**
+   * The FlushedUntilAddress the next page turn needs (capped at ReadOnlyAddress): after
+   * WAIT_FLUSH, allocation proceeds once a flush reaches it.
+   */
+  frameWaitAddress(): number {
+    const state = this.state;
+    state.loadTail();
+    const needed = (state.tailPage + 2 - this.frameCount) * this.pageBytes;
+    return Math.min(needed, state.load(W_READ_ONLY));
+  }
+
   /** Lowest failed flush address, or undefined when no flush failed. */
   get flushErrorAddress(): number | undefined {
     const at = this.state.load(W_FLUSH_ERROR_AT);
@@ -362,7 +387,7 @@ export class HybridLog {
     const next = page + 1;
     const nextStart = next * this.pageBytes;
     const readOnly = nextStart - this.readOnlyLagPages * this.pageBytes;
-    if (readOnly > 0) this.shiftReadOnly(readOnly, true);
+    if (readOnly > 0) this.shiftReadOnly(readOnly, this.eagerFlush);
     const head = nextStart - this.headOffsetLagPages * this.pageBytes;
     if (head > 0) this.shiftHeadAddress(head);
     const frames = this.frameCount;
@@ -386,12 +411,9 @@ export class HybridLog {
 
   /** After WAIT_FLUSH: flush synchronously what the next page turn needs. */
   private makeRoomSync(): void {
-    const state = this.state;
-    state.loadTail();
-    const next = state.tailPage + 1;
-    const needed = (next - this.frameCount + 1) * this.pageBytes;
-    if (needed <= state.load(W_FLUSHED_UNTIL)) return;
-    state.count(I_SYNC_FLUSH_WAITS);
-    this.flusher.flushUntilSync(Math.min(needed, state.load(W_READ_ONLY)));
+    const needed = this.frameWaitAddress();
+    if (needed <= this.state.load(W_FLUSHED_UNTIL)) return;
+    this.state.count(I_SYNC_FLUSH_WAITS);
+    this.flusher.flushUntilSync(needed);
   }
 }

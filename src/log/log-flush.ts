@@ -216,6 +216,20 @@ export class LogFlusher {
     }
   }
 
+  /**
+   * Clears every failed page's mark and the error address, so the next flush covering a
+   * failed page writes it again from its last good offset. This thread's failure list is
+   * emptied; other threads' lists keep their history.
+   */
+  retryFailed(): void {
+    const state = this.state;
+    if (state.load(W_FLUSH_ERROR_AT) === NO_ERROR_ADDRESS) return;
+    for (let slot = 0; slot < state.frameCount; slot++) Atomics.store(state.slotFailed, slot, 0);
+    state.store(W_FLUSH_ERROR_AT, NO_ERROR_ADDRESS);
+    this.failures.length = 0;
+    state.signalFlush();
+  }
+
   /** The first flush error standing at or below `flushed`, thrown; else nothing. */
   throwIfStuck(flushed: number): void {
     const errorAt = this.state.load(W_FLUSH_ERROR_AT);

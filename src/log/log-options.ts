@@ -21,6 +21,12 @@ export interface HybridLogOptions {
   actionKindBase?: number;
   /** Memory alignment of frames; default max(4096, device.sectorBytes). */
   frameAlignment?: number;
+  /**
+   * Write a page as soon as a page turn makes it read-only (default true). False leaves the
+   * writes to whoever needs them: a flush up to an address, or an allocation that needs the
+   * frame (FasterLog: commits write what they cover, and a full buffer is backpressure).
+   */
+  eagerFlush?: boolean;
 }
 
 /** Everything another thread needs to attach; structured-cloneable. */
@@ -30,6 +36,7 @@ export interface HybridLogHandle {
   readonly pageBytes: number;
   readonly mutableFraction: number;
   readonly actionKindBase: number;
+  readonly eagerFlush?: boolean;
 }
 
 export interface HybridLogAttachOptions {

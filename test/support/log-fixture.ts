@@ -76,6 +76,7 @@ export interface LogSetup {
   pageBytes: number;
   memoryBytes: number;
   mutableFraction?: number;
+  eagerFlush?: boolean;
 }
 
 /** A new log (and its acquired epoch) over `device`. */
