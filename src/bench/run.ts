@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableEngines } from '../native.js';
+import { availableEngines, type EngineName } from '../native.js';
 import { benchEnvironment, formatEnvironment, packageRoot } from './environment.js';
 import type { TrialMetrics, TrialResult } from './trial.js';
 import { trials } from './trials/index.js';
@@ -26,17 +26,17 @@ export async function runBench(argv: string[]): Promise<TrialResult[]> {
   console.log(formatEnvironment(env));
   const engines = availableEngines();
   if (!engines.includes('native')) console.log('note     native addon not loaded: js engine only');
+  const runnable = (e: string): boolean => e === 'none' || engines.includes(e as EngineName);
   const plan = trials.filter((t) => opts.filter.test(t.name))
-    .flatMap((t) => t.engines.filter((e) => engines.includes(e)).map((e) => ({ t, e })));
+    .flatMap((t) => t.engines.filter(runnable).map((e) => ({ t, e })));
   const results: TrialResult[] = [];
-  console.log(`\n${'trial'.padEnd(22)}${'engine'.padEnd(8)}${'result'.padEnd(40)}detail`);
+  console.log(`\n${'trial'.padEnd(24)}${'engine'.padEnd(16)}${'result'.padEnd(44)}detail`);
   for (const [i, { t, e }] of plan.entries()) {
     if (process.stdout.isTTY) process.stdout.write(`[${i + 1}/${plan.length}] ${t.name} (${e})...`);
-    const result = runTrialInChild(t.name, e, opts.full);
-    results.push(result);
+    const trialResults = runTrialInChild(t.name, e, opts.full);
+    results.push(...trialResults);
     if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
-    console.log(`${t.name.padEnd(22)}${e.padEnd(8)}${formatMetrics(result.metrics).padEnd(40)}` +
-      result.detail);
+    for (const r of trialResults) console.log(formatResult(r));
   }
   const out = opts.out ?? join(packageRoot, 'bench-results',
     `bench-${env.date.replace(/[:.]/g, '-')}.json`);
@@ -58,17 +58,25 @@ function parseOptions(argv: string[]): RunOptions {
   return { filter: new RegExp(values.filter ?? '.*'), full: values.full ?? false, out: values.out };
 }
 
-function runTrialInChild(name: string, engine: string, full: boolean): TrialResult {
+/** One line of the results table. */
+export function formatResult(r: TrialResult): string {
+  const subject = r.store === undefined ? r.engine
+    : r.engine === 'none' ? r.store : `${r.store}/${r.engine}`;
+  return `${r.trial.padEnd(24)}${subject.padEnd(16)}${formatMetrics(r.metrics).padEnd(44)}` +
+    r.detail;
+}
+
+function runTrialInChild(name: string, engine: string, full: boolean): TrialResult[] {
   const dataDir = mkdtempSync(join(packageRoot, '.bench-'));
   try {
     const child = spawnSync(process.execPath,
       [join(packageRoot, 'dist', 'bench', 'child.js'), name, engine, dataDir, full ? 'full' : ''],
       { encoding: 'utf8', maxBuffer: 16 << 20 });
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (child.status !== 0 || line === undefined) {
+    const lines = child.stdout.split('\n').filter((l) => l.startsWith('RESULT '));
+    if (child.status !== 0 || lines.length === 0) {
       throw new Error(`trial ${name} (${engine}) failed:\n${child.stderr}`);
     }
-    return JSON.parse(line.slice('RESULT '.length)) as TrialResult;
+    return lines.map((l) => JSON.parse(l.slice('RESULT '.length)) as TrialResult);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -80,6 +88,7 @@ export function formatMetrics(m: TrialMetrics): string {
   if (m.mbPerSec !== undefined) parts.push(`${m.mbPerSec.toFixed(0)} MB/s`);
   if (m.p50Us !== undefined) parts.push(`p50 ${m.p50Us.toFixed(1)} µs`);
   if (m.p99Us !== undefined) parts.push(`p99 ${m.p99Us.toFixed(1)} µs`);
+  if (m.iops !== undefined) parts.push(`${formatCount(m.iops)} IOPS`);
   return parts.join(', ');
 }
 

@@ -1,8 +1,11 @@
-/** The shape of a benchmark trial and of its result. Each trial runs in a fresh child process. */
-import type { EngineName } from '../native.js';
+/** The shape of a benchmark trial and of its results. Each trial runs in a fresh child process. */
+import { selectBinding, type EngineName, type NativeBinding } from '../native.js';
+
+/** A fasterkv engine, or 'none' for a trial that measures another store only. */
+export type TrialEngine = EngineName | 'none';
 
 export interface TrialContext {
-  readonly engine: EngineName;
+  readonly engine: TrialEngine;
   /** `--full`: the large configuration. */
   readonly full: boolean;
   /** A fresh directory on the disk under test, removed after the trial. */
@@ -14,11 +17,15 @@ export interface TrialMetrics {
   mbPerSec?: number;
   p50Us?: number;
   p99Us?: number;
+  /** Device reads per second (larger-than-memory trials). */
+  iops?: number;
 }
 
 export interface TrialResult {
   readonly trial: string;
-  readonly engine: EngineName;
+  readonly engine: TrialEngine;
+  /** The store measured when it is not (only) fasterkv: 'lmdb', 'classic-level', 'map'. */
+  readonly store?: string;
   readonly metrics: TrialMetrics;
   /** What exactly was measured: sizes, durability, I/O mode. */
   readonly detail: string;
@@ -27,6 +34,13 @@ export interface TrialResult {
 export interface Trial {
   readonly name: string;
   readonly description: string;
-  readonly engines: readonly EngineName[];
-  run(ctx: TrialContext): Promise<TrialResult>;
+  readonly engines: readonly TrialEngine[];
+  /** One result, or several when a trial measures phases of one setup (load, then runs). */
+  run(ctx: TrialContext): Promise<TrialResult | TrialResult[]>;
+}
+
+/** The engine binding of a trial that runs on a fasterkv engine. */
+export function bindingOf(ctx: TrialContext): NativeBinding {
+  if (ctx.engine === 'none') throw new Error('this trial needs a fasterkv engine');
+  return selectBinding(ctx.engine);
 }

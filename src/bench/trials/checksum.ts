@@ -1,7 +1,6 @@
 /** CRC32C throughput and key-hash rate per engine: where one native call does a lot, and where not. */
-import { selectBinding } from '../../native.js';
 import { nowNs } from '../stats.js';
-import type { Trial, TrialContext, TrialResult } from '../trial.js';
+import { bindingOf, type Trial, type TrialContext, type TrialResult } from '../trial.js';
 
 const MiB = 1 << 20;
 
@@ -10,7 +9,7 @@ export const crc32cTrial: Trial = {
   description: 'CRC32C over a 4 MiB buffer, repeated',
   engines: ['native', 'js'],
   async run(ctx: TrialContext): Promise<TrialResult> {
-    const binding = selectBinding(ctx.engine);
+    const binding = bindingOf(ctx);
     const buf = new Uint8Array(4 * MiB);
     for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
     let crc = 0;
@@ -32,7 +31,7 @@ export const keyHashTrial: Trial = {
   description: 'key hash of 8-byte keys, one call per key',
   engines: ['native', 'js'],
   async run(ctx: TrialContext): Promise<TrialResult> {
-    const binding = selectBinding(ctx.engine);
+    const binding = bindingOf(ctx);
     const keys = new Uint8Array(8 * 4096);
     for (let i = 0; i < keys.length; i++) keys[i] = (i * 40503) & 0xff;
     const views = Array.from({ length: 4096 }, (_, i) => keys.subarray(8 * i, 8 * i + 8));

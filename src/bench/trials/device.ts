@@ -5,22 +5,21 @@
  */
 import { FileDevice } from '../../device/file-device.js';
 import type { Device } from '../../device/device.js';
-import { selectBinding } from '../../native.js';
 import { nowNs, summarizeLatency } from '../stats.js';
-import type { Trial, TrialContext, TrialResult } from '../trial.js';
+import { bindingOf, type Trial, type TrialContext, type TrialResult } from '../trial.js';
 
 const MiB = 1 << 20;
 
 function openDevice(ctx: TrialContext): Device {
   return new FileDevice({
-    binding: selectBinding(ctx.engine), dir: ctx.dataDir, baseName: 'bench.log',
+    binding: bindingOf(ctx), dir: ctx.dataDir, baseName: 'bench.log',
     segmentBytes: 1 << 30,
   });
 }
 
 /** One buffer of `bytes` filled with non-zero pseudo-random data, 4096-aligned when native. */
 function alignedBuffer(ctx: TrialContext, bytes: number): Uint8Array {
-  const binding = selectBinding(ctx.engine);
+  const binding = bindingOf(ctx);
   const raw = new Uint8Array(bytes + 4096);
   const buf = raw.subarray(binding.alignmentOffset(raw, 4096)).subarray(0, bytes);
   for (let i = 0; i < buf.length; i++) buf[i] = ((i * 2654435761) >>> 24) | 1;

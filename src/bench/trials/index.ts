@@ -2,8 +2,11 @@
 import type { Trial } from '../trial.js';
 import { crc32cTrial, keyHashTrial } from './checksum.js';
 import { deviceTrials } from './device.js';
+import { ycsbTrials } from './ycsb.js';
 
-export const trials: readonly Trial[] = [crc32cTrial, keyHashTrial, ...deviceTrials];
+export const trials: readonly Trial[] = [
+  crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials,
+];
 
 export function findTrial(name: string): Trial | undefined {
   return trials.find((t) => t.name === name);
