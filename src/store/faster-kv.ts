@@ -1,19 +1,32 @@
 /**
  * FasterKV: the store (API.md). `FasterKV.open` builds one thread's view of the shared parts —
- * hash index, hybrid log and epoch, all in shared memory — over a directory Storage holding the
- * log segments (`hlog.log.N`); sessions run the operations (session.ts, operations.ts).
+ * hash index, hybrid log, epoch and CPR system state, all in shared memory — over a directory
+ * Storage holding the log segments (`hlog.log.N`) and checkpoints (`checkpoints/<token>/`);
+ * sessions run the operations (session.ts, operations.ts).
  *
- * Persistence without checkpoints: the log reaches its segment files as pages are flushed, but
- * until CPR checkpoints exist a store cannot be reopened from its files, so `open` refuses a
- * directory that already holds a log (ERR_EXISTS) rather than silently starting empty.
+ * Durability is CPR (src/checkpoint/): `checkpoint()` runs the state machine, and `open`
+ * recovers the newest valid checkpoint (src/recovery/), so each session gets back a prefix of
+ * its operations and `resumeSession(id)` says where it stopped. `recover: 'none'` refuses a
+ * directory that holds data (ERR_EXISTS) rather than wiping it.
  */
+import { runCheckpoint, checkpointRequest, type CheckpointHost, type CheckpointOptions } from
+  '../checkpoint/checkpoint.js';
+import { CheckpointManager, toInfo, type CheckpointInfo } from
+  '../checkpoint/checkpoint-manager.js';
+import { CprSessions } from '../checkpoint/cpr-sessions.js';
+import { CHECKPOINTS_DIR } from '../checkpoint/naming.js';
+import { StateMachine } from '../checkpoint/state-machine.js';
+import { SystemState } from '../checkpoint/system-state.js';
 import type { Codec } from '../codec/codecs.js';
+import type { Device } from '../device/device.js';
 import { LightEpoch } from '../epoch/light-epoch.js';
 import { FasterError, invalidArgument } from '../errors.js';
 import { keyHash } from '../fallback/key-hash.js';
 import { HashIndex, type RecordLookup } from '../index/hash-index.js';
 import { HybridLog } from '../log/hybrid-log.js';
-import { selectBinding, type EngineName } from '../native.js';
+import { restoreLog } from '../log/log-restore.js';
+import { selectBinding, type EngineName, type NativeBinding } from '../native.js';
+import { recover, type Recovered, type RecoveryReport } from '../recovery/recovery.js';
 import { DirectoryStorage } from '../storage/directory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { makeRmwAdapter, type RmwAdapter } from './internal-rmw.js';
@@ -26,18 +39,38 @@ import { collectStats, type FasterKVStats } from './stats.js';
 const LOG_BASE_NAME = 'hlog.log';
 
 export class FasterKV<K = Uint8Array, V = Uint8Array, I = unknown>
-implements SessionHost<K, V, I> {
+implements SessionHost<K, V, I>, CheckpointHost {
   readonly engine: EngineName;
   readonly ctx: StoreContext;
   readonly rmw: RmwAdapter<I> | undefined;
   readonly options: ResolvedOptions;
+  /** The checkpoint this store was recovered from, if any. */
+  readonly recoveredFrom: CheckpointInfo | undefined;
+  /** What recovery did on open: the checkpoint used, damaged ones skipped, ones removed. */
+  readonly recoveryReport: RecoveryReport;
+  /** @internal the CPR state machine (tests observe its transitions). */
+  readonly machine: StateMachine;
+  /** @internal */
+  readonly systemState: SystemState;
+  /** @internal */
+  readonly cpr = new CprSessions();
+  /** @internal */
+  readonly manager: CheckpointManager;
+  /** @internal */
+  nextSequence: number;
+  /** @internal */
+  pairedIndex: CheckpointHost['pairedIndex'];
   private readonly sessions = new Map<string, Session<K, V, I>>();
   private closedSessionOps = 0;
   private closed = false;
+  /** The checkpoint running or last run; checkpoints run one after another. */
+  private checkpointChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     options: ResolvedOptions,
     ctx: StoreContext,
+    readonly storage: Storage,
+    recovered: Recovered,
     private readonly releaseStorage: () => void,
     private readonly keyCodec: Codec<K> | undefined,
     private readonly valueCodec: Codec<V> | undefined,
@@ -47,6 +80,22 @@ implements SessionHost<K, V, I> {
     this.ctx = ctx;
     this.engine = ctx.binding.engine;
     this.rmw = rmw === undefined ? undefined : makeRmwAdapter(rmw, valueCodec);
+    const meta = recovered.meta;
+    this.manager = recovered.manager;
+    this.recoveredFrom = meta === undefined ? undefined : toInfo(meta);
+    this.recoveryReport = recovered.report;
+    this.nextSequence = recovered.nextSequence;
+    this.pairedIndex = meta === undefined || meta.indexToken === '' ? undefined : {
+      token: meta.indexToken, start: meta.indexStartAddress, final: meta.indexFinalAddress,
+      bytes: meta.indexBytes,
+    };
+    this.systemState = new SystemState(meta === undefined ? 1 : meta.version + 1);
+    this.machine = new StateMachine(this.systemState, ctx.epoch);
+    if (meta !== undefined) this.cpr.restore(meta.sessions);
+  }
+
+  get segmentBytes(): number {
+    return this.options.segmentBytes;
   }
 
   static async open<K = Uint8Array, V = Uint8Array, I = unknown>(
@@ -63,10 +112,17 @@ implements SessionHost<K, V, I> {
       if (owned) storage.close();
     };
     try {
-      refuseExistingLog(storage, resolved);
-      const ctx = createContext(storage, resolved, binding);
-      return new FasterKV(resolved, ctx, release, options.keyCodec, options.valueCodec,
-        options.rmw);
+      refuseExistingData(storage, resolved);
+      const recovered = recoverStorage(storage, resolved, binding);
+      let ctx: StoreContext;
+      try {
+        ctx = createContext(resolved, binding, recovered);
+      } catch (err) {
+        recovered.device.close();
+        throw err;
+      }
+      return new FasterKV(resolved, ctx, storage, recovered, release, options.keyCodec,
+        options.valueCodec, options.rmw);
     } catch (err) {
       release();
       throw err;
@@ -83,9 +139,48 @@ implements SessionHost<K, V, I> {
     if (this.sessions.has(sid)) {
       throw invalidArgument('id', 'not the id of a session that is open', sid);
     }
-    const session = new Session<K, V, I>(this, sid);
-    this.sessions.set(sid, session);
-    return session;
+    if (this.cpr.recovered.has(sid)) {
+      throw invalidArgument('id', 'not the id of a recovered session (resume it with ' +
+        'resumeSession)', sid);
+    }
+    return this.addSession(new Session<K, V, I>(this, sid));
+  }
+
+  /**
+   * The session `id` of the checkpoint this store recovered, continuing its serial numbers
+   * after `recoveredSerial` (its CPR point). ERR_UNKNOWN_SESSION if the checkpoint does not
+   * know it (or it was resumed already).
+   */
+  resumeSession(id: string): Session<K, V, I> {
+    this.checkOpen();
+    const point = typeof id === 'string' ? this.cpr.recovered.get(id) : undefined;
+    if (point === undefined) {
+      throw new FasterError('ERR_UNKNOWN_SESSION', `no recovered session ${JSON.stringify(id)}` +
+        ' to resume');
+    }
+    return this.addSession(new Session<K, V, I>(this, id, point.serial, point.excluded));
+  }
+
+  /**
+   * Takes a CPR checkpoint (API.md): `{ type: 'foldover' | 'snapshot', index, log,
+   * incremental }`. Resolves once it is durable; never blocks other sessions' operations.
+   * Calls made while one runs wait for it and then run in turn.
+   */
+  checkpoint(options?: CheckpointOptions): Promise<CheckpointInfo> {
+    this.checkOpen();
+    const request = checkpointRequest(options);
+    const run = this.checkpointChain.then(async () => {
+      this.checkOpen();
+      return toInfo(await runCheckpoint(this, request));
+    });
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Every complete checkpoint whose metadata verifies, newest first. */
+  async listCheckpoints(): Promise<CheckpointInfo[]> {
+    this.checkOpen();
+    return this.manager.scan().good.map(toInfo);
   }
 
   /** Counters and markers; computed on demand, nothing is counted per operation. */
@@ -95,8 +190,10 @@ implements SessionHost<K, V, I> {
     return collectStats(this.ctx, this.sessions.size, ops);
   }
 
-  /** Flushes the log and releases the directory. Idempotent. */
+  /** Waits for a running checkpoint, flushes the log and releases the directory. Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    await this.checkpointChain;
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions.values()]) s.close();
@@ -152,6 +249,13 @@ implements SessionHost<K, V, I> {
     if (s === undefined) return;
     this.closedSessionOps += s.serial - s.recoveredSerial;
     this.sessions.delete(id);
+    this.cpr.removed(s);
+  }
+
+  private addSession(session: Session<K, V, I>): Session<K, V, I> {
+    this.sessions.set(session.id, session);
+    this.cpr.added(session);
+    return session;
   }
 }
 
@@ -168,26 +272,36 @@ function checkCodecs(options: FasterKVOptions<unknown, unknown, unknown>): void 
   }
 }
 
-function refuseExistingLog(storage: Storage, options: ResolvedOptions): void {
-  const segments = storage.list(`${LOG_BASE_NAME}.`);
-  if (segments.length === 0) return;
-  const why = options.recover === 'none'
-    ? "recover: 'none' never wipes a directory that holds data"
-    : 'it holds a log but no checkpoint to recover from';
-  throw new FasterError('ERR_EXISTS', `cannot open ${storage.path}: ${why}`,
-    { path: storage.path });
+function refuseExistingData(storage: Storage, options: ResolvedOptions): void {
+  if (options.recover !== 'none') return;
+  const data = storage.list(`${LOG_BASE_NAME}.`).length + storage.list(`${CHECKPOINTS_DIR}/`)
+    .length;
+  if (data === 0) return;
+  throw new FasterError('ERR_EXISTS', `cannot open ${storage.path}: recover: 'none' never ` +
+    'wipes a directory that holds data', { path: storage.path });
 }
 
-function createContext(storage: Storage, o: ResolvedOptions,
-  binding: ReturnType<typeof selectBinding>): StoreContext {
+function recoverStorage(storage: Storage, o: ResolvedOptions, binding: NativeBinding):
+  Recovered & { device: Device } {
+  const manager = new CheckpointManager(storage, (d, s) => binding.crc32c(d, s),
+    o.retainCheckpoints);
+  const openDevice = (): Device =>
+    storage.openDevice(LOG_BASE_NAME, { segmentBytes: o.segmentBytes });
+  return recover({ storage, manager, options: o, binding, openDevice }, LOG_BASE_NAME);
+}
+
+function createContext(o: ResolvedOptions, binding: NativeBinding,
+  recovered: Recovered & { device: Device }): StoreContext {
   const epoch = new LightEpoch();
   epoch.acquire();
-  const device = storage.openDevice(LOG_BASE_NAME, { segmentBytes: o.segmentBytes });
+  const device = recovered.device;
   const log = new HybridLog({
     device, binding, epoch, pageBytes: o.pageBytes, memoryBytes: o.memoryBytes,
     mutableFraction: o.mutableFraction,
   });
-  const index = HashIndex.create(binding, { buckets: o.indexBuckets });
+  const meta = recovered.meta;
+  if (meta !== undefined) restoreLog(log, meta.beginAddress, meta.finalAddress);
+  const index = recovered.index;
   const ctx = new StoreContext(binding, index, log, epoch);
   index.lookup = recordLookup(ctx);
   installFlushChecksums(ctx);

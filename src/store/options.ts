@@ -32,6 +32,9 @@ export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
   mutableFraction?: number;
   /** 'latest' (default), 'none', or a checkpoint token. */
   recover?: 'latest' | 'none' | string;
+  /** Checkpoints holding a log to keep (with what they need); older ones are removed.
+   * From 1 to 1000; default 2. */
+  retainCheckpoints?: number;
   keyCodec?: Codec<K>;
   valueCodec?: Codec<V>;
   rmw?: RmwFunctions<V, I>;
@@ -46,6 +49,7 @@ export interface ResolvedOptions {
   readonly segmentBytes: number;
   readonly mutableFraction: number;
   readonly recover: string;
+  readonly retainCheckpoints: number;
 }
 
 const KiB = 1024;
@@ -69,6 +73,8 @@ export function resolveOptions(options: FasterKVOptions<never, never, never>): R
     segmentBytes: powerOfTwo('segmentBytes', options.segmentBytes, 1024 * MiB, pageBytes, 2 ** 40),
     mutableFraction: fraction('mutableFraction', options.mutableFraction, 0.9),
     recover: recoverOption(options.recover),
+    retainCheckpoints: integerIn('retainCheckpoints', options.retainCheckpoints, 2, 1, 1000,
+      'the number of checkpoints to keep'),
   };
 }
 

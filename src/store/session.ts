@@ -7,9 +7,25 @@
  *
  * Epoch rule: the thread is protected only inside one attempt of one operation, never across a
  * device read or an await, so an idle session never holds back the epoch (or a checkpoint).
+ *
+ * CPR (digest §6, §7): a session lives in one version at a time. Every attempt, once protected,
+ * compares the shared CPR state word with the word the session last acted on (one integer load)
+ * and refreshes when they differ: on a new version it records its CPR point for the version it
+ * leaves — the serial of the last operation that ran in it — and the serials of its
+ * asynchronous writes still pending, which complete in the new version and are excluded from
+ * the old one. From IN_PROGRESS until REST it writes records marked InNewVersion and never
+ * updates in place (`versionFlag`, `inPlaceOk`). A session with no attempt running is moved by
+ * the checkpoint driver on its behalf (`cprSwitch`), so an idle session never stalls a
+ * checkpoint.
  */
-import { FasterError, invalidArgument } from '../errors.js';
+import type { SessionPoint } from '../checkpoint/checkpoint-metadata.js';
+import type { CprSession } from '../checkpoint/cpr-sessions.js';
+import {
+  inVersionSwitch, phaseName, phaseOf, versionBitsOf, type PhaseName, type SystemState,
+} from '../checkpoint/system-state.js';
+import { assert, FasterError, invalidArgument } from '../errors.js';
 import { keyHash } from '../fallback/key-hash.js';
+import { HI_IN_NEW_VERSION } from '../record/record-info.js';
 import type { DiskRecord } from './disk-records.js';
 import { internalRmw, rmwFromDisk, type RmwAdapter } from './internal-rmw.js';
 import {
@@ -26,24 +42,44 @@ export interface SessionHost<K, V, I> {
   decodeValueAt(off: number): V;
   decodeValue(bytes: Uint8Array): V;
   readonly rmw: RmwAdapter<I> | undefined;
+  readonly systemState: SystemState;
   checkOpen(): void;
   sessionClosed(id: string): void;
 }
 
-export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
+export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements CprSession {
   readonly id: string;
   /** The serial number recovery restored this session to (0 for a new session). */
   readonly recoveredSerial: number;
+  /**
+   * Serials at or below recoveredSerial that the checkpoint does not hold (they were pending
+   * at its version switch); a program that wants them applied issues them again.
+   */
+  readonly recoveredExcluded: readonly number[];
   private serialNo: number;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly versionFlag = 0;
-  private readonly inPlaceOk = true;
+  private readonly pendingWriteSerials = new Set<number>();
+  private versionFlag = 0;
+  private inPlaceOk = true;
+  private readonly cprWords: Int32Array;
+  private cprWord: number;
+  private cprVersion: number;
+  private versionStartSerial: number;
+  private lastPoint: (SessionPoint & { readonly version: number }) | undefined;
 
-  constructor(private readonly host: SessionHost<K, V, I>, id: string, recoveredSerial = 0) {
+  constructor(private readonly host: SessionHost<K, V, I>, id: string, recoveredSerial = 0,
+    recoveredExcluded: readonly number[] = []) {
     this.id = id;
     this.recoveredSerial = recoveredSerial;
+    this.recoveredExcluded = recoveredExcluded;
     this.serialNo = recoveredSerial;
+    this.versionStartSerial = recoveredSerial;
+    const state = host.systemState;
+    this.cprWords = state.words;
+    this.cprWord = state.word;
+    this.cprVersion = state.version;
+    this.applyWord(this.cprWord);
   }
 
   /** Serial number of the last operation issued by this session. */
@@ -54,23 +90,22 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
   read(key: K): V | undefined {
     const k = this.begin(key);
     const hash = keyHash(k);
-    this.serialNo++;
+    const point = this.serialNo++;
     for (;;) {
-      const st = this.readAttempt(k, hash);
+      const st = this.readAttempt(k, hash, point);
       if (st !== RECORD_ON_DISK) return this.readResult;
       const ctx = this.host.ctx;
       const start = ctx.foundAddress;
       const seen = ctx.seenEntry;
       const disk = ctx.disk.findSync(k, start);
-      if (this.settleDiskRead(k, hash, disk, start, seen)) return this.readResult;
+      if (this.settleDiskRead(k, hash, disk, start, seen, point)) return this.readResult;
     }
   }
 
   readAsync(key: K): Promise<V | undefined> {
     const k = this.begin(key);
     const hash = keyHash(k);
-    this.serialNo++;
-    const st = this.readAttempt(k, hash);
+    const st = this.readAttempt(k, hash, this.serialNo++);
     if (st !== RECORD_ON_DISK) return Promise.resolve(this.readResult);
     const ctx = this.host.ctx;
     return this.track(this.readPending(k, hash, ctx.foundAddress, ctx.seenEntry));
@@ -87,6 +122,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
       epoch.protect();
       let st: number;
       try {
+        if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(serial - 1);
         st = internalUpsert(ctx, k, hash, v, this.versionFlag, this.inPlaceOk);
       } finally {
         epoch.unprotect();
@@ -109,6 +145,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
       epoch.protect();
       let st: number;
       try {
+        if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(serial - 1);
         st = internalDelete(ctx, k, hash, this.versionFlag, this.inPlaceOk);
       } finally {
         epoch.unprotect();
@@ -128,12 +165,12 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     const serial = ++this.serialNo;
     const { ctx } = this.host;
     for (;;) {
-      const st = this.rmwAttempt(k, hash, input, fns);
+      const st = this.rmwAttempt(k, hash, input, fns, serial - 1);
       if (st === DONE) return serial;
       if (st !== RECORD_ON_DISK) continue;
       const seen = ctx.seenEntry;
       const disk = ctx.disk.findSync(k, ctx.foundAddress);
-      if (this.rmwContinue(k, hash, input, fns, disk, seen) === DONE) return serial;
+      if (this.rmwContinue(k, hash, input, fns, disk, seen, serial - 1) === DONE) return serial;
     }
   }
 
@@ -143,10 +180,10 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     const hash = keyHash(k);
     const serial = ++this.serialNo;
     let st: number;
-    do st = this.rmwAttempt(k, hash, input, fns);
+    do st = this.rmwAttempt(k, hash, input, fns, serial - 1);
     while (st !== DONE && st !== RECORD_ON_DISK);
     if (st === DONE) return Promise.resolve(serial);
-    return this.track(this.rmwPending(k, hash, input, fns, serial));
+    return this.trackWrite(serial, this.rmwPending(k, hash, input, fns, serial));
   }
 
   /** Resolves once every asynchronous operation this session issued so far has finished. */
@@ -159,6 +196,56 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     if (this.closed) return;
     this.closed = true;
     this.host.sessionClosed(this.id);
+  }
+
+  // ---- CPR ------------------------------------------------------------------------------
+
+  /** The (phase, version) this session last acted in. */
+  get cprState(): { phase: PhaseName; version: number } {
+    return { phase: phaseName(phaseOf(this.cprWord)), version: this.cprVersion };
+  }
+
+  get pendingWrites(): number {
+    return this.pendingWriteSerials.size;
+  }
+
+  cprSwitch(version: number): void {
+    if (version !== this.cprVersion) this.switchVersion(version, this.serialNo);
+    this.applyWord(Atomics.load(this.cprWords, 0));
+  }
+
+  pointFor(version: number): SessionPoint {
+    const last = this.lastPoint;
+    if (last !== undefined && last.version === version) return last;
+    assert(this.cprVersion > version, `session '${this.id}' has not left version ${version}`);
+    return { id: this.id, serial: this.versionStartSerial, excluded: [] };
+  }
+
+  /**
+   * The state word changed. `point` is the serial of the last operation that ran in the
+   * session's current version: the one before the operation attempting now, or the latest one
+   * when the attempt continues an older, pending operation (which is then excluded).
+   */
+  private cprRefresh(point: number): void {
+    const word = Atomics.load(this.cprWords, 0);
+    if (versionBitsOf(word) !== versionBitsOf(this.cprWord)) {
+      this.switchVersion(this.host.systemState.version, point);
+    }
+    this.applyWord(word);
+  }
+
+  private switchVersion(version: number, point: number): void {
+    const excluded = [...this.pendingWriteSerials].sort((a, b) => a - b);
+    this.lastPoint = { id: this.id, version: this.cprVersion, serial: point, excluded };
+    this.cprVersion = version;
+    this.versionStartSerial = point;
+  }
+
+  private applyWord(word: number): void {
+    this.cprWord = word;
+    const switching = inVersionSwitch(phaseOf(word));
+    this.versionFlag = switching ? HI_IN_NEW_VERSION : 0;
+    this.inPlaceOk = !switching;
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -180,11 +267,15 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     return fns;
   }
 
-  /** One protected read attempt; sets readResult unless the record is on the device. */
-  private readAttempt(k: Uint8Array, hash: number): number {
+  /**
+   * One protected read attempt; sets readResult unless the record is on the device. `point`:
+   * the CPR point should this attempt find a new version (see cprRefresh).
+   */
+  private readAttempt(k: Uint8Array, hash: number, point: number): number {
     const { ctx } = this.host;
     ctx.epoch.protect();
     try {
+      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
       const st = internalRead(ctx, k, hash);
       this.readResult = st === DONE ? this.host.decodeValueAt(ctx.foundOffset) : undefined;
       return st;
@@ -199,8 +290,8 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
    * the chain moved and the device must be read again from ctx.foundAddress.
    */
   private settleDiskRead(k: Uint8Array, hash: number, disk: DiskRecord | undefined,
-    start: number, seen: number): boolean {
-    const st = this.readAttempt(k, hash);
+    start: number, seen: number, point: number): boolean {
+    const st = this.readAttempt(k, hash, point);
     if (st !== RECORD_ON_DISK) return true;
     const ctx = this.host.ctx;
     if (ctx.seenEntry !== seen || ctx.foundAddress !== start) return false;
@@ -214,16 +305,18 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     const ctx = this.host.ctx;
     for (;;) {
       const disk = await ctx.disk.find(k, start);
-      if (this.settleDiskRead(k, hash, disk, start, seen)) return this.readResult;
+      if (this.settleDiskRead(k, hash, disk, start, seen, this.serialNo)) return this.readResult;
       start = ctx.foundAddress;
       seen = ctx.seenEntry;
     }
   }
 
-  private rmwAttempt(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>): number {
+  private rmwAttempt(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
+    point: number): number {
     const { ctx } = this.host;
     ctx.epoch.protect();
     try {
+      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
       return internalRmw(ctx, k, hash, input, fns, this.versionFlag, this.inPlaceOk);
     } finally {
       ctx.epoch.unprotect();
@@ -231,10 +324,11 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
   }
 
   private rmwContinue(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
-    disk: DiskRecord | undefined, seen: number): number {
+    disk: DiskRecord | undefined, seen: number, point: number): number {
     const { ctx } = this.host;
     ctx.epoch.protect();
     try {
+      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
       return rmwFromDisk(ctx, k, hash, input, fns, disk, seen, this.versionFlag);
     } finally {
       ctx.epoch.unprotect();
@@ -247,9 +341,9 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     for (;;) {
       const seen = ctx.seenEntry;
       const disk = await ctx.disk.find(k, ctx.foundAddress);
-      if (this.rmwContinue(k, hash, input, fns, disk, seen) === DONE) return serial;
+      if (this.rmwContinue(k, hash, input, fns, disk, seen, this.serialNo) === DONE) return serial;
       let st: number;
-      do st = this.rmwAttempt(k, hash, input, fns);
+      do st = this.rmwAttempt(k, hash, input, fns, this.serialNo);
       while (st === RETRY_NOW || (st !== DONE && st !== RECORD_ON_DISK));
       if (st === DONE) return serial;
     }
@@ -261,6 +355,16 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Tracks an asynchronous write: while pending, its serial is excluded from a version. */
+  private trackWrite<T>(serial: number, p: Promise<T>): Promise<T> {
+    this.pendingWriteSerials.add(serial);
+    const done = (): void => {
+      this.pendingWriteSerials.delete(serial);
+    };
+    p.then(done, done);
+    return this.track(p);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -1,0 +1,220 @@
+/**
+ * One checkpoint cycle (`kv.checkpoint(options)`): drives the state machine through the phases
+ * the request needs (state-machine.ts has the sequence and the rules) and does each phase's
+ * work: the index dump, the version switch, the log's WAIT_FLUSH work (log-checkpoint.ts), and
+ * at PERSISTENCE_CALLBACK the metadata, then retention.
+ *
+ * Kinds: a full checkpoint is index + log; `index: false` is log-only (recovery pairs it with
+ * the newest index checkpoint, or replays the log from its begin address); `log: false` is
+ * index-only (no version change; usable once a later log checkpoint pairs with it).
+ *
+ * Durability order: index.dat (written atomically) and the log's data (main log synced, or
+ * snapshot file synced) are durable before info.dat is written. A failure before info.dat
+ * removes what the cycle wrote and returns the system to REST (in the new version, if it was
+ * reached: sessions never go back).
+ * Thread rules: the store's thread; one cycle at a time (FasterKV serializes calls).
+ */
+import { EpochMarker } from '../epoch/light-epoch.js';
+import { FasterError, invalidArgument } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import type { StoreContext } from '../store/store-context.js';
+import type { CheckpointManager } from './checkpoint-manager.js';
+import type { CheckpointMetadata } from './checkpoint-metadata.js';
+import type { CprSessions } from './cpr-sessions.js';
+import { foldOver, writeSnapshot } from './log-checkpoint.js';
+import { indexName, newToken } from './naming.js';
+import type { StateMachine } from './state-machine.js';
+import { Phase } from './system-state.js';
+
+/** `kv.checkpoint(options)`; see README "Checkpoints and recovery". */
+export interface CheckpointOptions {
+  /** How the log part is persisted: 'foldover' (default) or 'snapshot'. */
+  type?: 'foldover' | 'snapshot';
+  /** Include an index checkpoint (default true). With `log`, a full checkpoint. */
+  index?: boolean;
+  /** Include the log (default true); `log: false` with `index: true` is index-only. */
+  log?: boolean;
+  /** Snapshot only: write what changed since the previous snapshot (a delta). Default false. */
+  incremental?: boolean;
+}
+
+export interface CheckpointRequest {
+  readonly log: boolean;
+  readonly index: boolean;
+  readonly snapshot: boolean;
+  readonly incremental: boolean;
+}
+
+/** Validates `kv.checkpoint()` options: ERR_INVALID_ARGUMENT naming the option. */
+export function checkpointRequest(options: CheckpointOptions | undefined): CheckpointRequest {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options', 'an object', options);
+  }
+  const type = options.type ?? 'foldover';
+  if (type !== 'foldover' && type !== 'snapshot') {
+    throw invalidArgument('type', "'foldover' or 'snapshot'", type);
+  }
+  const flag = (name: 'index' | 'log' | 'incremental', fallback: boolean): boolean => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'boolean') throw invalidArgument(name, 'a boolean', value);
+    return value;
+  };
+  const index = flag('index', true);
+  const log = flag('log', true);
+  const incremental = flag('incremental', false);
+  if (!index && !log) throw invalidArgument('log', 'true when index is false', false);
+  if (incremental && (type !== 'snapshot' || !log)) {
+    throw invalidArgument('incremental', "true only with type: 'snapshot' and a log", true);
+  }
+  return { log, index, snapshot: type === 'snapshot', incremental };
+}
+
+/** What a cycle needs from its store. */
+export interface CheckpointHost {
+  readonly ctx: StoreContext;
+  readonly storage: Storage;
+  readonly machine: StateMachine;
+  readonly cpr: CprSessions;
+  readonly manager: CheckpointManager;
+  readonly segmentBytes: number;
+  /** Sequence number for the next checkpoint. */
+  nextSequence: number;
+  /** The index checkpoint a log-only checkpoint pairs with ('' when none). */
+  pairedIndex: { token: string; start: number; final: number; bytes: number } | undefined;
+}
+
+interface IndexPart {
+  readonly start: number;
+  readonly final: number;
+  readonly bytes: number;
+}
+
+interface LogPart {
+  readonly begin: number;
+  readonly start: number;
+  readonly final: number;
+  readonly head: number;
+  readonly snapshotStart: number;
+}
+
+export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest):
+  Promise<CheckpointMetadata> {
+  const { machine } = host;
+  machine.activate();
+  const token = newToken();
+  const v = machine.state.version;
+  let version = v;
+  let committed = false;
+  try {
+    const index = req.index ? await indexPhases(host, token, v) : undefined;
+    let log: LogPart | undefined;
+    if (req.log) {
+      version = v + 1;
+      log = await logPhases(host, token, req, v);
+    }
+    const meta = metadataOf(host, token, req, v, index, log);
+    host.manager.commit(meta);
+    committed = true;
+    afterCommit(host, meta);
+    if (req.log) await machine.acknowledge(EpochMarker.CheckpointCompletionCallback, version);
+    return meta;
+  } catch (err) {
+    if (!committed) discard(host, token);
+    throw err;
+  } finally {
+    machine.finish(version);
+  }
+}
+
+async function indexPhases(host: CheckpointHost, token: string, v: number): Promise<IndexPart> {
+  const { machine, ctx } = host;
+  machine.enter(Phase.PREP_INDEX_CHECKPOINT, v);
+  const start = ctx.log.tailAddress;
+  // Operations that allocated below `start` publish their index entries before the dump.
+  await machine.drainOperations();
+  machine.enter(Phase.INDEX_CHECKPOINT, v);
+  while (ctx.index.phase !== 'REST') {
+    ctx.epoch.progress();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const image = ctx.index.dump();
+  const final = ctx.log.tailAddress;
+  host.storage.writeFileAtomic(indexName(token), image);
+  return { start, final, bytes: image.length };
+}
+
+async function logPhases(host: CheckpointHost, token: string, req: CheckpointRequest,
+  v: number): Promise<LogPart> {
+  const { machine, ctx } = host;
+  const log = ctx.log;
+  machine.enter(Phase.PREPARE, v);
+  const begin = log.beginAddress;
+  const start = log.tailAddress;
+  await machine.acknowledge(EpochMarker.Prepare, v);
+  machine.enter(Phase.IN_PROGRESS, v + 1);
+  host.cpr.switchAll(v + 1);
+  await machine.acknowledge(EpochMarker.InProgress, v + 1);
+  await machine.drainOperations();
+  machine.enter(Phase.WAIT_FLUSH, v + 1);
+  const final = log.tailAddress;
+  const head = log.headAddress;
+  let snapshotStart = final;
+  if (req.snapshot) {
+    ({ snapshotStart } = await writeSnapshot(ctx, host.storage, token, final,
+      host.segmentBytes));
+  } else {
+    await foldOver(log, final);
+  }
+  await machine.acknowledge(EpochMarker.WaitFlush, v + 1);
+  machine.enter(Phase.PERSISTENCE_CALLBACK, v + 1);
+  return { begin, start, final, head, snapshotStart };
+}
+
+function metadataOf(host: CheckpointHost, token: string, req: CheckpointRequest, v: number,
+  index: IndexPart | undefined, log: LogPart | undefined): CheckpointMetadata {
+  const paired = index !== undefined
+    ? { token, start: index.start, final: index.final, bytes: index.bytes }
+    : host.pairedIndex;
+  const tail = host.ctx.log.tailAddress;
+  return {
+    token, sequence: host.nextSequence, version: v, createdAtMs: Date.now(),
+    log: req.log, snapshot: req.log && req.snapshot, index: req.index, incremental: false,
+    pageBytes: host.ctx.log.pageBytes, segmentBytes: host.segmentBytes,
+    beginAddress: log?.begin ?? host.ctx.log.beginAddress,
+    startAddress: log?.start ?? index?.final ?? tail,
+    finalAddress: log?.final ?? index?.final ?? tail,
+    snapshotStart: log?.snapshotStart ?? index?.final ?? tail,
+    headAddress: log?.head ?? host.ctx.log.headAddress,
+    indexStartAddress: paired?.start ?? 0, indexFinalAddress: paired?.final ?? 0,
+    indexBytes: paired?.bytes ?? 0, indexToken: paired?.token ?? '',
+    baseToken: '', deltaTokens: [],
+    sessions: log === undefined ? [] : host.cpr.collect(v),
+  };
+}
+
+/** After the metadata is durable: the store's bookkeeping, then retention. */
+function afterCommit(host: CheckpointHost, meta: CheckpointMetadata): void {
+  host.nextSequence = meta.sequence + 1;
+  if (meta.index) {
+    host.pairedIndex = {
+      token: meta.token, start: meta.indexStartAddress, final: meta.indexFinalAddress,
+      bytes: meta.indexBytes,
+    };
+  }
+  if (meta.log) host.cpr.forgetClosed();
+  const lowest = host.manager.applyRetention();
+  const log = host.ctx.log;
+  if (lowest === undefined) return;
+  const segment = Math.floor(Math.min(lowest, log.beginAddress) / log.device.segmentBytes);
+  if (segment > log.device.segmentRange().start) log.device.truncateUntilSegment(segment);
+}
+
+/** Best-effort removal of a failed cycle's files; the cycle's own error is what matters. */
+function discard(host: CheckpointHost, token: string): void {
+  try {
+    host.manager.remove(token);
+  } catch (err) {
+    if (!(err instanceof FasterError)) throw err;
+  }
+}

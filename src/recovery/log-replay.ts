@@ -1,0 +1,146 @@
+/**
+ * Log replay (digest §8.1 step 8): rebuilds the hash index over the log range
+ * [recoverFrom, finalAddress) of a checkpoint, page by page, in address order.
+ *
+ * For each live record: if it is marked InNewVersion and lies at or after the checkpoint's
+ * startAddress, it belongs to version v+1 and is undone — marked invalid, and its hash slot
+ * pointed back at its previous address when that lies below recoverFrom (a previous address at
+ * or above recoverFrom was replayed already and holds the slot). Every other record is redone:
+ * its slot points at it. Records below recoverFrom are covered by the loaded index image.
+ *
+ * Sources: the main log below the checkpoint's snapshotStart (for fold-over, up to
+ * finalAddress), the snapshot file from there on. Pages from the snapshot are written into the
+ * main log (the recovered store continues from them), and main-log pages with undone records
+ * are written back, so a later checkpoint that replays this range again does not redo a v+1
+ * record. The main log is synced at the end. Rewriting bytes that a checkpoint trusts is safe:
+ * the bytes other than the Valid and Sealed bits are rewritten unchanged, so a torn write of
+ * them leaves the old or the new state, and recovery is idempotent.
+ *
+ * Every record replayed is verified against its CRC32C; inside [recoverFrom, finalAddress)
+ * records are contiguous except for zero padding at a page's end, so a zero header before the
+ * last page's end, non-zero bytes after padding, or a record running past finalAddress is
+ * ERR_CORRUPTION naming the segment file and offset.
+ * Thread rules: single-threaded, before the store is published.
+ */
+import type { Device } from '../device/device.js';
+import { corruption } from '../errors.js';
+import { keyHash } from '../fallback/key-hash.js';
+import type { HashIndex } from '../index/hash-index.js';
+import { FIRST_VALID_ADDRESS } from '../log/address.js';
+import {
+  HI_IN_NEW_VERSION, HI_SEALED, HI_VALID, isLive, previousAddressOf,
+} from '../record/record-info.js';
+import {
+  OFFSET_CRC, OFFSET_KEY_BYTES, RECORD_HEADER_BYTES, readU32, recordChecksum, recordSizeAt,
+  writeU32,
+} from '../record/record-layout.js';
+import type { CheckpointMetadata } from '../checkpoint/checkpoint-metadata.js';
+
+type CrcRange = (data: Uint8Array, start: number, end: number, seed: number) => number;
+
+/** Where page images come from: the snapshot (and deltas) or the main log. */
+export interface PageSource {
+  /** First address the snapshot provides (a page start); finalAddress when none. */
+  readonly snapshotStart: number;
+  /** Fills `dst` with the image of `page` from the snapshot. */
+  readSnapshotPage(page: number, dst: Uint8Array): void;
+}
+
+export interface ReplayInput {
+  readonly meta: CheckpointMetadata;
+  readonly device: Device;
+  readonly index: HashIndex;
+  readonly recoverFrom: number;
+  readonly source: PageSource;
+  readonly crc: CrcRange;
+  /** A pageBytes buffer aligned for the device. */
+  readonly page: Uint8Array;
+}
+
+/** Replays the checkpoint's log range; returns the bytes of log replayed. */
+export function replayLog(input: ReplayInput): number {
+  const { meta, device, source, page: buf } = input;
+  const pageBytes = meta.pageBytes;
+  const final = meta.finalAddress;
+  const first = Math.min(input.recoverFrom, source.snapshotStart);
+  for (let pageStart = first - (first % pageBytes); pageStart < final; pageStart += pageBytes) {
+    const fromSnapshot = pageStart >= source.snapshotStart;
+    if (fromSnapshot) source.readSnapshotPage(pageStart / pageBytes, buf);
+    else device.readSync(buf, pageStart);
+    const to = Math.min(final - pageStart, pageBytes);
+    buf.fill(0, to);
+    const from = Math.max(input.recoverFrom, pageStart, FIRST_VALID_ADDRESS) - pageStart;
+    const changed = from < to && replayPage(input, pageStart, from, to);
+    if (fromSnapshot || changed) {
+      const sector = device.sectorBytes;
+      device.writeSync(buf.subarray(0, Math.ceil(to / sector) * sector), pageStart);
+    }
+  }
+  device.syncSync();
+  return Math.max(0, final - input.recoverFrom);
+}
+
+/** Replays records at page offsets [from, to); true when it undid one (the page changed). */
+function replayPage(input: ReplayInput, pageStart: number, from: number, to: number): boolean {
+  const { page: buf, meta, crc } = input;
+  let changed = false;
+  let off = from;
+  while (off < to) {
+    const lo = readU32(buf, off);
+    const hi = readU32(buf, off + 4);
+    if (lo === 0 && hi === 0) {
+      checkPadding(input, pageStart, off, to);
+      return changed;
+    }
+    const size = off + RECORD_HEADER_BYTES <= to ? recordSizeAt(buf, off) : Infinity;
+    if (off + size > to) throw damaged(input, pageStart + off, 'record runs past the end');
+    if (recordChecksum(buf, off, size, crc) !== readU32(buf, off + OFFSET_CRC)) {
+      throw damaged(input, pageStart + off, 'record checksum mismatch');
+    }
+    if (isLive(hi)) {
+      const address = pageStart + off;
+      const keyBytes = readU32(buf, off + OFFSET_KEY_BYTES);
+      const key = buf.subarray(off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + keyBytes);
+      const slot = input.index.findOrCreateTag(keyHash(key), meta.beginAddress);
+      if ((hi & HI_IN_NEW_VERSION) !== 0 && address >= meta.startAddress) {
+        writeU32(buf, off + 4, (hi & ~HI_VALID) | HI_SEALED);
+        changed = true;
+        const prev = previousAddressOf(lo, hi);
+        if (prev < input.recoverFrom) setEntry(input.index, slot, prev);
+      } else {
+        setEntry(input.index, slot, address);
+      }
+    }
+    off += size;
+  }
+  return changed;
+}
+
+/** A zero header: legal only as padding that runs to the end of a page before the last. */
+function checkPadding(input: ReplayInput, pageStart: number, off: number, to: number): void {
+  const buf = input.page;
+  if (to < buf.length && pageStart + to === input.meta.finalAddress) {
+    throw damaged(input, pageStart + off, 'zero bytes where records should be');
+  }
+  for (let i = off; i < to; i++) {
+    if (buf[i] !== 0) throw damaged(input, pageStart + i, 'bytes after page padding');
+  }
+}
+
+function setEntry(index: HashIndex, slot: number, address: number): void {
+  const current = index.readEntry(slot);
+  if (address < FIRST_VALID_ADDRESS) {
+    index.clearIfAddress(slot, current);
+  } else if (current !== address) {
+    index.casEntryAddress(slot, current, address);
+  }
+}
+
+function damaged(input: ReplayInput, address: number, what: string) {
+  const fromSnapshot = address >= input.source.snapshotStart;
+  const segmentBytes = input.meta.segmentBytes;
+  const path = fromSnapshot
+    ? `snapshot of checkpoint ${input.meta.token}, log address ${address}`
+    : `${input.device.name}.${Math.floor(address / segmentBytes)}`;
+  return corruption(path, fromSnapshot ? address : address % segmentBytes, what);
+}
