@@ -218,7 +218,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const last = this.lastPoint;
     if (last !== undefined && last.version === version) return last;
     assert(this.cprVersion > version, `session '${this.id}' has not left version ${version}`);
-    return { id: this.id, serial: this.versionStartSerial, excluded: [] };
+    return { id: this.id, serial: this.versionStartSerial, excluded: this.recoveredExcluded };
   }
 
   /**
@@ -234,8 +234,10 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     this.applyWord(word);
   }
 
+  /** Excluded serials carry forward: those of the recovered checkpoint were never applied. */
   private switchVersion(version: number, point: number): void {
-    const excluded = [...this.pendingWriteSerials].sort((a, b) => a - b);
+    const excluded = [...this.recoveredExcluded, ...[...this.pendingWriteSerials]
+      .sort((a, b) => a - b)];
     this.lastPoint = { id: this.id, version: this.cprVersion, serial: point, excluded };
     this.cprVersion = version;
     this.versionStartSerial = point;
