@@ -7,11 +7,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileDevice } from '../device/file-device.js';
-import { FasterError } from '../errors.js';
-import { availableEngines, selectBinding, type EngineName, type NativeBinding } from '../native.js';
-import { benchEnvironment, formatEnvironment } from '../bench/environment.js';
-import { nowNs, summarizeLatency } from '../bench/stats.js';
+import { FileDevice } from '../../device/file-device.js';
+import { FasterError } from '../../errors.js';
+import { availableEngines, selectBinding, type EngineName, type NativeBinding } from '../../native.js';
+import { benchEnvironment, formatEnvironment } from '../../bench/environment.js';
+import { nowNs, summarizeLatency } from '../../bench/stats.js';
 
 const MiB = 1 << 20;
 const PAGE = MiB;

@@ -1,0 +1,110 @@
+/**
+ * The `fasterkv` command as users run it: the compiled bin, in a child process, on real store
+ * directories. The build runs once before the suite (npm test builds too).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FasterKV } from '../../src/store/faster-kv.js';
+import { tempDir } from '../support/temp-dir.js';
+import { TINY } from '../support/store.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'dist', 'cli', 'main.js');
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p',
+    join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+}, 120_000);
+
+function fasterkv(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A closed store with 2,000 records on disk and one checkpoint; returns its dir and token. */
+async function storeWithCheckpoint(): Promise<{ dir: string; token: string }> {
+  const dir = tempDir();
+  const kv = await FasterKV.open({ dir, ...TINY });
+  const s = kv.newSession('writer-1');
+  for (let i = 0; i < 2000; i++) s.upsert(Buffer.from(`key-${i}`), Buffer.from(`value-${i}`));
+  const info = await kv.checkpoint();
+  await kv.close();
+  return { dir, token: info.token };
+}
+
+describe('fasterkv inspect, verify and checkpoints', () => {
+  it('describes a store: segments, checkpoints with their sessions and CPR points', async () => {
+    const { dir, token } = await storeWithCheckpoint();
+    const r = fasterkv('inspect', dir, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.kind).toBe('fasterkv');
+    expect(report.segments.length).toBeGreaterThan(0);
+    expect(report.checkpoints).toHaveLength(1);
+    expect(report.checkpoints[0]).toMatchObject({ token, sessions: { 'writer-1': 2000 } });
+    expect(fasterkv('inspect', dir).stdout).toMatch(/session writer-1: CPR point 2000/);
+    expect(fasterkv('checkpoints', dir).stdout).toContain(token);
+  });
+
+  it('verifies a clean store with exit 0 and finds a flipped byte with exit 1, file and offset',
+    async () => {
+      const { dir } = await storeWithCheckpoint();
+      expect(fasterkv('verify', dir)).toMatchObject({ code: 0 });
+      const segment = join(dir, 'hlog.log.0');
+      const bytes = readFileSync(segment);
+      bytes[64 + 30]! ^= 0xff;
+      writeFileSync(segment, bytes);
+      const r = fasterkv('verify', dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`damaged: ${segment} at offset 64: record checksum mismatch`);
+      expect(readFileSync(segment)).toEqual(bytes);
+    });
+
+  it('reports damaged checkpoint metadata in verify, naming the file', async () => {
+    const { dir, token } = await storeWithCheckpoint();
+    const info = join(dir, 'checkpoints', token, 'info.dat');
+    const bytes = readFileSync(info);
+    bytes[40]! ^= 1;
+    writeFileSync(info, bytes);
+    const r = fasterkv('verify', dir, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).problems[0].file).toContain(`${token}/info.dat`);
+  });
+
+  it('refuses a newer checkpoint format version with one line and a non-zero exit', async () => {
+    const { dir, token } = await storeWithCheckpoint();
+    const info = join(dir, 'checkpoints', token, 'info.dat');
+    const bytes = readFileSync(info);
+    bytes.writeUInt32LE(99, 4);
+    writeFileSync(info, bytes);
+    const r = fasterkv('inspect', dir);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ERR_FORMAT_VERSION/);
+  });
+
+  it('removes a checkpoint by token, and refuses tokens that are not of the generated form',
+    async () => {
+      const { dir, token } = await storeWithCheckpoint();
+      const bad = fasterkv('checkpoints', 'remove', dir, '../../etc');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/ERR_INVALID_ARGUMENT/);
+      expect(fasterkv('checkpoints', 'remove', dir, token).code).toBe(0);
+      expect(fasterkv('checkpoints', dir, '--json').stdout.trim()).toBe('[]');
+    });
+
+  it.each([['inspect'], ['verify'], ['checkpoints']])(
+    'exits 2 with one clear line for %s of a missing directory or a directory of something else',
+    (command) => {
+      const missing = fasterkv(command, join(tempDir(), 'nope'));
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/no such directory/);
+      const other = tempDir();
+      mkdirSync(join(other, 'photos'));
+      const r = fasterkv(command, other);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^fasterkv: .*not a fasterkv directory/);
+    });
+});
