@@ -1,0 +1,328 @@
+/**
+ * Committer: FasterLog's group commit (FASTER's commit protocol, version 2).
+ *
+ * A commit covers every entry enqueued before it started. Issuing one, on the JS thread:
+ *   1. assign the commit number; build the commit record (begin address, named iterator
+ *      positions, cookie, the checksum of the record it follows);
+ *   2. fast commit: append the record to the log, so its until address is its own end;
+ *      otherwise: until = tail, and place the record as the next commit-metadata ring record;
+ *   3. shift ReadOnlyAddress to the tail and write the pages up to `until` (synchronous
+ *      writes: the tail page's new sectors, typically a few KiB);
+ *   4. fdatasync the log device on the I/O pool, asynchronously.
+ * When the sync completes, a fast commit is durable; otherwise the ring record is written and
+ * synced (asynchronously) and then the commit is durable. Durable commits complete strictly
+ * in issue order: committedUntilAddress only moves when every earlier commit has completed,
+ * and a commit that failed rejects its waiters without moving it.
+ *
+ * Grouping: up to `depth` commits are in flight (default 2: the next batch's write and sync
+ * overlap the current sync). A request made while `depth` are in flight is folded into the
+ * next commit, which starts when one completes and covers everything enqueued by then; many
+ * waiters share one write, one fdatasync and one metadata write. Strong commits (a cookie or
+ * a proposed commit number) each get their own commit, in order.
+ *
+ * Failures (ENOSPC, EIO): the commit rejects its own `commit()` callers and the appenders
+ * waiting for entries below its until address; committedUntilAddress stays. The next commit
+ * writes again whatever failed (retryFailedFlushes) and syncs again, so the log works on once
+ * the cause is gone. An entry whose commit was rejected may still become durable with a later
+ * commit (the usual ambiguity of a failed write); an acknowledged one is never lost.
+ * Thread rules: the log's JS thread.
+ */
+import { FasterError, invalidArgument } from '../errors.js';
+import type { HybridLog } from '../log/hybrid-log.js';
+import { commitRecordLength, type CommitRecord } from './commit-metadata.js';
+import type { CommitScheduler, CommitTarget } from './commit-policy.js';
+import type { CommitStore, RingWrite } from './commit-store.js';
+import { CommitWaiters } from './commit-waiters.js';
+import type { IteratorRegistry } from './iterator-registry.js';
+import type { LogAppender } from './log-appender.js';
+
+export interface CommitRequest {
+  /** Bytes recovered with this commit (`recoveryReport.cookie`). */
+  cookie?: Uint8Array;
+  /** This commit's number: larger than any before it (FASTER's proposed commit number). */
+  commitNumber?: number;
+}
+
+interface Caller {
+  readonly resolve: (committedUntil: number) => void;
+  readonly reject: (error: FasterError) => void;
+}
+
+interface Pending {
+  readonly request: CommitRequest | undefined;
+  readonly callers: Caller[];
+}
+
+interface Flight {
+  readonly record: CommitRecord;
+  readonly ring: RingWrite | undefined;
+  readonly callers: Caller[];
+  /** Durable appends waiting for this commit when it was issued. */
+  readonly appends: number;
+  done: boolean;
+  error: FasterError | undefined;
+}
+
+/** The committer's view of the rest of the log. */
+export interface CommitterParts {
+  readonly log: HybridLog;
+  readonly appender: LogAppender;
+  readonly store: CommitStore;
+  readonly iterators: IteratorRegistry;
+  readonly fastCommit: boolean;
+  readonly depth: number;
+  readonly writerNonce: number;
+  /** Runs after each durable commit, in order. */
+  readonly onCommitted: (record: CommitRecord) => void;
+}
+
+/** Where the chain stands after recovery (the anchor record). */
+export interface ChainStart {
+  readonly record: CommitRecord;
+  readonly checksum: number;
+}
+
+export class Committer implements CommitTarget {
+  readonly waiters = new CommitWaiters();
+  /** The newest durable commit. */
+  lastCommit: CommitRecord;
+  committedUntilAddress: number;
+  scheduler: CommitScheduler | undefined;
+  private issuedNumber: number;
+  private issuedUntil: number;
+  private issuedBegin: number;
+  private issuedIterators = -1;
+  private tipChecksum: number;
+  private readonly flights: Flight[] = [];
+  private readonly pending: Pending[] = [];
+  /** Durable appends not yet covered by an issued commit. */
+  private unissuedAppends = 0;
+  /** Durable appends outstanding when the last commit was issued (the appender count). */
+  private appendersSeen = 0;
+
+  constructor(private readonly parts: CommitterParts, start: ChainStart) {
+    this.lastCommit = start.record;
+    this.committedUntilAddress = start.record.untilAddress;
+    this.issuedNumber = start.record.commitNumber;
+    this.issuedUntil = start.record.untilAddress;
+    this.issuedBegin = start.record.beginAddress;
+    this.issuedIterators = parts.iterators.version;
+    this.tipChecksum = start.checksum;
+  }
+
+  get inFlight(): number {
+    return this.flights.length;
+  }
+
+  /** The policy's "commit now": start one, or fold into the next; no-op when nothing new. */
+  commitNow(): void {
+    if (this.flights.length >= this.parts.depth) {
+      if (this.pending.length === 0 && this.needsCommit()) {
+        this.pending.push({ request: undefined, callers: [] });
+      }
+      return;
+    }
+    if (this.pending.length > 0) this.issue(this.pending.shift()!);
+    else if (this.needsCommit()) this.issue({ request: undefined, callers: [] });
+  }
+
+  /**
+   * A durable append (`enqueueAndWaitForCommit`) was enqueued. Under a policy that commits
+   * at once, splits a burst of appends into `depth` commits so they overlap: when as many
+   * appends wait as one commit's share of the appenders seen, and a commit slot is free, the
+   * commit starts now instead of after the burst.
+   */
+  noteDurableAppend(eager: boolean): void {
+    this.unissuedAppends++;
+    if (!eager || this.flights.length >= this.parts.depth || this.pending.length > 0) return;
+    if (this.unissuedAppends * this.parts.depth >= this.appendersSeen) this.commitNow();
+  }
+
+  /** Commits everything enqueued so far; resolves with committedUntilAddress. */
+  commit(request: CommitRequest | undefined): Promise<number> {
+    const strong = request !== undefined &&
+      (request.cookie !== undefined || request.commitNumber !== undefined);
+    if (strong) this.checkStrong(request);
+    return new Promise((resolve, reject) => {
+      const caller = { resolve, reject };
+      if (strong) this.pending.push({ request, callers: [caller] });
+      else if (this.pending.length > 0) this.pending[this.pending.length - 1]!.callers.push(caller);
+      else if (this.needsCommit()) this.pending.push({ request: undefined, callers: [caller] });
+      else if (this.flights.length > 0) this.flights[this.flights.length - 1]!.callers.push(caller);
+      else resolve(this.committedUntilAddress);
+      this.startPending();
+    });
+  }
+
+  /** Resolves once the entry at `address` is durable (committedUntilAddress > address). */
+  waitFor(address: number, value: number): Promise<number> {
+    if (this.committedUntilAddress > address) {
+      return Promise.resolve(value === -1 ? this.committedUntilAddress : value);
+    }
+    return new Promise((resolve, reject) => this.waiters.add(address, value, resolve, reject));
+  }
+
+  /** Resolves once nothing is in flight or pending (close). */
+  async settle(): Promise<void> {
+    while (this.flights.length > 0 || this.pending.length > 0) {
+      const last = this.flights[this.flights.length - 1];
+      if (last === undefined) {
+        this.startPending();
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        last.callers.push({ resolve: () => resolve(), reject: () => resolve() });
+      });
+    }
+  }
+
+  /** Rejects everything still waiting (close). */
+  rejectAll(error: FasterError): void {
+    this.waiters.rejectAll(error);
+    for (const p of this.pending.splice(0)) for (const c of p.callers) c.reject(error);
+  }
+
+  /** Whether anything changed since the last commit issued (or it failed). */
+  needsCommit(): boolean {
+    const { log, iterators } = this.parts;
+    return log.tailAddress > this.issuedUntil || log.beginAddress !== this.issuedBegin ||
+      iterators.version !== this.issuedIterators ||
+      (this.flights.length === 0 && this.committedUntilAddress < this.issuedUntil);
+  }
+
+  private checkStrong(request: CommitRequest): void {
+    const cookie = request.cookie;
+    if (cookie !== undefined && !(cookie instanceof Uint8Array)) {
+      throw invalidArgument('cookie', 'a Uint8Array', cookie);
+    }
+    const number = request.commitNumber;
+    if (number === undefined) return;
+    let highest = this.issuedNumber;
+    for (const p of this.pending) highest = Math.max(highest, p.request?.commitNumber ?? 0);
+    if (!(Number.isSafeInteger(number) && number > highest)) {
+      throw invalidArgument('commitNumber', `an integer above the last commit number ${highest}`,
+        number);
+    }
+  }
+
+  private startPending(): void {
+    while (this.flights.length < this.parts.depth && this.pending.length > 0) {
+      this.issue(this.pending.shift()!);
+    }
+  }
+
+  /** Issues one commit (steps 1-4 of the header). */
+  private issue(pending: Pending): void {
+    const { log } = this.parts;
+    this.scheduler?.onCommitStarted();
+    let flight: Flight;
+    try {
+      if (log.flushErrorAddress !== undefined) log.retryFailedFlushes();
+      flight = this.startFlight(pending);
+    } catch (err) {
+      const error = asFasterError(err);
+      for (const c of pending.callers) c.reject(error);
+      return;
+    }
+    this.flights.push(flight);
+    try {
+      log.flushUntilSync(flight.record.untilAddress);
+    } catch (err) {
+      this.fail(flight, err);
+      return;
+    }
+    log.device.sync().then(() => this.dataDurable(flight), (err) => this.fail(flight, err));
+  }
+
+  /** Builds and places the commit record under epoch protection; moves the chain tip. */
+  private startFlight(pending: Pending): Flight {
+    const { log, appender, store, iterators, fastCommit, writerNonce } = this.parts;
+    const request = pending.request;
+    const number = request?.commitNumber ?? this.issuedNumber + 1;
+    const cookie = request?.cookie;
+    const snapshot = iterators.snapshot();
+    log.epoch.protect();
+    try {
+      const base = {
+        commitNumber: number, beginAddress: log.beginAddress,
+        previousUntilAddress: this.issuedUntil, previousChecksum: this.tipChecksum,
+        writerNonce, timeMs: Date.now(), anchor: false, iterators: snapshot, cookie,
+        pageBytes: log.pageBytes, segmentBytes: log.device.segmentBytes,
+      };
+      let record: CommitRecord;
+      let checksum: number;
+      let ring: RingWrite | undefined;
+      if (fastCommit) {
+        ({ record, checksum } = appender.appendCommitRecord(
+          commitRecordLength(snapshot, cookie), (untilAddress) => ({ ...base, untilAddress })));
+      } else {
+        record = { ...base, untilAddress: log.tailAddress };
+        ring = store.prepare(record);
+        checksum = ring.checksum;
+      }
+      log.shiftReadOnlyToTail();
+      this.issuedNumber = number;
+      this.issuedUntil = record.untilAddress;
+      this.issuedBegin = record.beginAddress;
+      this.issuedIterators = iterators.version;
+      this.tipChecksum = checksum;
+      const appends = this.unissuedAppends;
+      this.unissuedAppends = 0;
+      let outstanding = appends;
+      for (const f of this.flights) outstanding += f.appends;
+      this.appendersSeen = outstanding;
+      return { record, ring, callers: pending.callers, appends, done: false, error: undefined };
+    } finally {
+      log.epoch.unprotect();
+    }
+  }
+
+  private dataDurable(flight: Flight): void {
+    if (flight.ring === undefined) {
+      flight.done = true;
+      this.drain();
+      return;
+    }
+    this.parts.store.write(flight.ring).then(() => {
+      flight.done = true;
+      this.drain();
+    }, (err) => this.fail(flight, err));
+  }
+
+  private fail(flight: Flight, err: unknown): void {
+    flight.error = asFasterError(err);
+    flight.done = true;
+    this.drain();
+  }
+
+  /** Completes finished commits in issue order, then starts what was folded meanwhile. */
+  private drain(): void {
+    const flights = this.flights;
+    while (flights.length > 0 && flights[0]!.done) {
+      const flight = flights.shift()!;
+      const { record, error } = flight;
+      if (error !== undefined) {
+        this.waiters.rejectBelow(record.untilAddress, error);
+        for (const c of flight.callers) c.reject(error);
+        continue;
+      }
+      if (record.untilAddress > this.committedUntilAddress) {
+        this.committedUntilAddress = record.untilAddress;
+      }
+      this.lastCommit = record;
+      this.parts.iterators.committedAs(record.iterators);
+      this.waiters.resolveBelow(this.committedUntilAddress);
+      for (const c of flight.callers) c.resolve(this.committedUntilAddress);
+      this.parts.onCommitted(record);
+    }
+    this.startPending();
+    if (flights.length === 0 && this.committedUntilAddress >= this.parts.log.tailAddress) {
+      this.scheduler?.onIdle();
+    }
+  }
+}
+
+function asFasterError(err: unknown): FasterError {
+  if (err instanceof FasterError) return err;
+  throw err;
+}

@@ -1,0 +1,324 @@
+/**
+ * FasterLog: FASTER's durable append-only log (API.md). Entries are appended to a hybrid log
+ * (HybridLog with mutableFraction 0 and lazy page-turn flushes) and made durable by group
+ * commits (committer.ts) per the commit policy (commit-policy.ts); recovery (recovery.ts)
+ * brings back exactly the committed prefix. A log opened `readOnly` follows another
+ * process's writer (follower.ts).
+ *
+ * Durability: an entry is durable once committedUntilAddress passes its address; the promise
+ * of `enqueueAndWaitForCommit` / `waitForCommit` / `commit` resolves only then: its bytes and
+ * the commit record covering it are on the device (fdatasync'ed). `enqueue` alone only puts
+ * the entry in memory.
+ * Thread rules: one JS thread. Shared memory (the epoch and the hybrid log's frames and
+ * markers) leaves room for worker threads to attach later.
+ */
+import { FasterError, invalidArgument } from '../errors.js';
+import type { EngineName } from '../native.js';
+import type { CommitRequest } from './committer.js';
+import { EntryReads, type ReadOutcome } from './entry-read.js';
+import { IteratorRegistry, type NamedIteratorInfo } from './iterator-registry.js';
+import { FasterLogIterator, type IteratorHost, type ScanOptions } from './log-iterator.js';
+import { openLogParts, type FollowerParts, type WriterParts } from './log-open.js';
+import { resolveLogOptions, type FasterLogOptions, type ResolvedLogOptions } from
+  './options.js';
+import { corruptionAt, LogSource, type PageSource } from './page-source.js';
+import type { FasterLogRecoveryReport } from './recovery.js';
+import { WriterState } from './writer-state.js';
+
+export interface CloseOptions {
+  /** Commit what is enqueued before closing (default true). */
+  commit?: boolean;
+}
+
+export class FasterLog {
+  readonly engine: EngineName;
+  readonly readOnly: boolean;
+  readonly pageBytes: number;
+  readonly segmentBytes: number;
+  /** What recovery found when the log was opened. */
+  readonly recoveryReport: FasterLogRecoveryReport;
+  private readonly writer: WriterState | undefined;
+  private readonly followerParts: FollowerParts | undefined;
+  private readonly registry: IteratorRegistry;
+  private readonly host: IteratorHost;
+  private readonly iterators = new Set<FasterLogIterator>();
+  private wakeups: Array<(open: boolean) => void> = [];
+  private closing = false;
+
+  private constructor(private readonly options: ResolvedLogOptions,
+    private readonly parts: WriterParts | FollowerParts) {
+    this.engine = parts.binding.engine;
+    this.readOnly = parts.kind === 'follower';
+    this.pageBytes = parts.pageBytes;
+    this.segmentBytes = parts.segmentBytes;
+    this.recoveryReport = parts.report;
+    this.registry = new IteratorRegistry(parts.kind === 'writer'
+      ? parts.start.record.iterators : parts.start.iterators);
+    if (parts.kind === 'writer') {
+      this.writer = new WriterState(parts, options, this.registry, () => this.wake());
+      this.followerParts = undefined;
+    } else {
+      this.writer = undefined;
+      this.followerParts = parts;
+    }
+    this.host = this.iteratorHost();
+  }
+
+  /** Opens (creating if needed) the log in `options.dir` and recovers it. */
+  static async open(options: FasterLogOptions): Promise<FasterLog> {
+    const resolved = resolveLogOptions(options);
+    return new FasterLog(resolved, openLogParts(resolved, options.storage));
+  }
+
+  get beginAddress(): number {
+    if (this.writer !== undefined) return this.writer.log.beginAddress;
+    return this.followerParts!.follower.beginAddress;
+  }
+
+  /** Where the next entry goes. */
+  get tailAddress(): number {
+    if (this.writer !== undefined) return this.writer.log.tailAddress;
+    return this.followerParts!.follower.committedUntilAddress;
+  }
+
+  /** Every entry below it is durable. */
+  get committedUntilAddress(): number {
+    if (this.writer !== undefined) return this.writer.committer.committedUntilAddress;
+    return this.followerParts!.follower.committedUntilAddress;
+  }
+
+  /** The begin address the last durable commit holds (what a restart would recover). */
+  get committedBeginAddress(): number {
+    if (this.writer !== undefined) return this.writer.committer.lastCommit.beginAddress;
+    return this.followerParts!.follower.beginAddress;
+  }
+
+  /** The number of the last durable commit. */
+  get commitNumber(): number {
+    if (this.writer !== undefined) return this.writer.committer.lastCommit.commitNumber;
+    return this.followerParts!.follower.tip.record.commitNumber;
+  }
+
+  /** Appends `entry` in memory; returns its address. See WriterState.append. */
+  enqueue(entry: Uint8Array): number {
+    return this.open().enqueue(entry);
+  }
+
+  /** Appends `entries` as one block (committed all or none); returns the first address. */
+  enqueueBatch(entries: readonly Uint8Array[]): number {
+    return this.open().enqueueBatch(entries);
+  }
+
+  /** As enqueue, but returns false instead of writing when the buffer is full. */
+  tryEnqueue(entry: Uint8Array): number | false {
+    return this.open().tryEnqueue(entry);
+  }
+
+  /** As enqueue, but waits (asynchronously) for room when the buffer is full. */
+  enqueueAsync(entry: Uint8Array): Promise<number> {
+    try {
+      return this.open().enqueueAsync(entry);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Appends `entry` and resolves with its address once it is durable. */
+  enqueueAndWaitForCommit(entry: Uint8Array): Promise<number> {
+    try {
+      return this.open().enqueueAndWaitForCommit(entry);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Makes everything enqueued so far durable; resolves with committedUntilAddress. A cookie
+   * or a commit number makes it a commit of its own (recoverable with `recoverTo`).
+   */
+  commit(request?: CommitRequest): Promise<number> {
+    try {
+      return this.open().committer.commit(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Resolves (with committedUntilAddress) once the entry at `address` is durable; without an
+   * address, once everything enqueued so far is. Starts no commit of its own.
+   */
+  waitForCommit(address?: number): Promise<number> {
+    try {
+      return this.open().waitForCommit(address);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** A scan of the log's entries; see log-iterator.ts. */
+  scan(options: ScanOptions = {}): FasterLogIterator {
+    this.checkOpen();
+    const { from, to, name, uncommitted, follow } = options;
+    checkAddressOption('from', from);
+    checkAddressOption('to', to);
+    if (uncommitted === true && this.readOnly) {
+      throw invalidArgument('uncommitted', 'false on a read-only log', uncommitted);
+    }
+    let start = Math.max(from ?? this.beginAddress, this.beginAddress);
+    if (name !== undefined) {
+      if (this.readOnly) throw invalidArgument('name', 'undefined on a read-only log', name);
+      const resumed = this.registry.open(IteratorRegistry.checkName(name));
+      if (resumed !== undefined) start = Math.max(resumed, this.beginAddress);
+    }
+    const iterator = new FasterLogIterator(this.host, start, { to, name, uncommitted, follow });
+    this.iterators.add(iterator);
+    return iterator;
+  }
+
+  /** The entry at `address` (an address a scan or enqueue returned). */
+  async read(address: number): Promise<Uint8Array> {
+    this.checkReadable(address);
+    return this.readResult(address, await this.reads().read(address));
+  }
+
+  readSync(address: number): Uint8Array {
+    this.checkReadable(address);
+    return this.readResult(address, this.reads().readSync(address));
+  }
+
+  /**
+   * Entries below `address` (an entry's address or nextAddress) become unreadable; the next
+   * commit persists the new begin address, after which whole segments below it are deleted.
+   */
+  truncateUntil(address: number): void {
+    this.open().truncateUntil(address);
+  }
+
+  /** Named iterators and their positions. */
+  iteratorPositions(): NamedIteratorInfo[] {
+    return this.registry.list();
+  }
+
+  /** Forgets a named iterator (the next commit drops it); returns whether it existed. */
+  removeIterator(name: string): boolean {
+    this.open();
+    return this.registry.remove(IteratorRegistry.checkName(name));
+  }
+
+  /** Read-only logs: picks up the writer's new commits; resolves with committedUntilAddress. */
+  async refresh(): Promise<number> {
+    this.checkOpen();
+    if (this.followerParts !== undefined && this.followerParts.follower.refresh()) this.wake();
+    return this.committedUntilAddress;
+  }
+
+  /** Commits what is enqueued (unless `commit: false`), then releases everything. */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      if (this.writer !== undefined) await this.writer.close(options.commit ?? true);
+      else this.followerParts!.follower.close();
+    } finally {
+      this.wake();
+      for (const iterator of [...this.iterators]) iterator.close();
+      this.parts.release();
+    }
+  }
+
+  private open(): WriterState {
+    if (this.closing) throw new FasterError('ERR_CLOSED', 'the log is closed');
+    if (this.writer === undefined) {
+      throw new FasterError('ERR_INVALID_ARGUMENT', 'the log is open read-only (readOnly: ' +
+        'true); only its writer can append, commit or truncate');
+    }
+    return this.writer;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new FasterError('ERR_CLOSED', 'the log is closed');
+  }
+
+  private checkReadable(address: number): void {
+    this.checkOpen();
+    const begin = this.beginAddress;
+    const tail = this.tailAddress;
+    if (!(Number.isSafeInteger(address) && address >= begin && address < tail)) {
+      throw invalidArgument('address', `an entry address from the begin address ${begin} to ` +
+        `below the tail ${tail}`, address);
+    }
+  }
+
+  private reads(): EntryReads {
+    return this.writer?.reads ?? this.followerParts!.follower.reads;
+  }
+
+  private readResult(address: number, outcome: ReadOutcome): Uint8Array {
+    if (outcome.kind === 'data') return outcome.payload;
+    if (outcome.kind === 'other') {
+      throw invalidArgument('address', 'the address of a data entry (this is padding or a ' +
+        'commit record)', address);
+    }
+    if (this.beginAddress > address) {
+      throw invalidArgument('address', `at or above the begin address ${this.beginAddress}`,
+        address);
+    }
+    throw corruptionAt(this.writer?.log.device ?? this.followerParts!.follower.device, address,
+      `${outcome.what}; or ${address} is not an entry address`);
+  }
+
+  private wake(): void {
+    if (this.wakeups.length === 0) return;
+    const wakeups = this.wakeups;
+    this.wakeups = [];
+    const open = !this.closing;
+    for (const wakeup of wakeups) wakeup(open);
+  }
+
+  private iteratorHost(): IteratorHost {
+    const source: PageSource = this.writer !== undefined ? new LogSource(this.writer.log)
+      : this.followerParts!.follower;
+    return {
+      binding: this.parts.binding, pageBytes: this.pageBytes, source,
+      beginAddress: () => this.beginAddress,
+      limit: (uncommitted) => (uncommitted ? this.tailAddress : this.committedUntilAddress),
+      waitBeyond: (address, uncommitted) => this.waitBeyond(address, uncommitted),
+      corruptionAt: (address, what) => corruptionAt(
+        this.writer?.log.device ?? this.followerParts!.follower.device, address, what),
+      isOpen: () => !this.closing,
+      complete: (name, address) => this.registry.complete(name, address),
+      release: (iterator) => {
+        this.iterators.delete(iterator);
+        if (iterator.name !== undefined) this.registry.close(iterator.name);
+      },
+    };
+  }
+
+  /** Resolves once the scan limit passes `address` (true) or the log closes (false). */
+  private waitBeyond(address: number, uncommitted: boolean): Promise<boolean> {
+    const limit = (): number => (uncommitted ? this.tailAddress : this.committedUntilAddress);
+    if (this.closing) return Promise.resolve(false);
+    if (limit() > address) return Promise.resolve(true);
+    if (this.writer !== undefined) {
+      if (uncommitted) this.writer.wakeOnEnqueue = true;
+      return new Promise((resolve) => this.wakeups.push(resolve));
+    }
+    return new Promise((resolve) => {
+      const poll = (): void => {
+        if (this.closing) return resolve(false);
+        if (this.followerParts!.follower.refresh()) this.wake();
+        if (limit() > address) return resolve(true);
+        setTimeout(poll, this.options.followPollMs);
+      };
+      setTimeout(poll, this.options.followPollMs);
+    });
+  }
+}
+
+function checkAddressOption(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!(Number.isSafeInteger(value) && value >= 0)) {
+    throw invalidArgument(name, 'a non-negative integer address', value);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Named (persisted) iterators: FASTER's named scans. Each name has a completed-until address
+ * that `iterator.completeUntil(address)` raises; every commit snapshots all of them into its
+ * commit record, so after a restart `scan({ name })` resumes at the last committed position.
+ * Only completeUntil positions persist (as in FASTER): an iterator's read position does not.
+ *
+ * `version` changes whenever a position or the set of names changes, so the committer knows a
+ * commit is needed even when no entry was enqueued. At most one open iterator per name.
+ * Thread rules: the log's JS thread.
+ */
+import { invalidArgument } from '../errors.js';
+import { MAX_ITERATOR_NAME_BYTES, MAX_ITERATORS } from './commit-metadata.js';
+
+export interface NamedIteratorInfo {
+  readonly name: string;
+  /** Position to resume from: everything below was consumed (completeUntil). */
+  readonly completedUntilAddress: number;
+  /** The position the last durable commit holds. */
+  readonly committedAddress: number | undefined;
+  /** Whether an iterator with this name is open now. */
+  readonly open: boolean;
+}
+
+const encoder = new TextEncoder();
+
+export class IteratorRegistry {
+  version = 0;
+  private readonly positions = new Map<string, number>();
+  private committed = new Map<string, number>();
+  private readonly openNames = new Set<string>();
+
+  /** Starts from the positions a recovered commit holds. */
+  constructor(recovered: ReadonlyMap<string, number>) {
+    for (const [name, address] of recovered) this.positions.set(name, address);
+    this.committed = new Map(recovered);
+  }
+
+  /** Validates a name given by a user. */
+  static checkName(name: unknown): string {
+    if (typeof name !== 'string' || name === '' ||
+        encoder.encode(name).length > MAX_ITERATOR_NAME_BYTES) {
+      throw invalidArgument('name', `a non-empty string of at most ${MAX_ITERATOR_NAME_BYTES} ` +
+        'UTF-8 bytes', name);
+    }
+    return name;
+  }
+
+  /** Opens `name`: returns where it resumes (undefined for a new name). */
+  open(name: string): number | undefined {
+    if (this.openNames.has(name)) {
+      throw invalidArgument('name', 'the name of no other open iterator', name);
+    }
+    if (!this.positions.has(name) && this.positions.size >= MAX_ITERATORS) {
+      throw invalidArgument('name', `one of at most ${MAX_ITERATORS} named iterators ` +
+        '(remove one with removeIterator)', name);
+    }
+    this.openNames.add(name);
+    return this.positions.get(name);
+  }
+
+  close(name: string): void {
+    this.openNames.delete(name);
+  }
+
+  /** Raises the position of `name` (creating it); lower addresses are ignored. */
+  complete(name: string, address: number): void {
+    const current = this.positions.get(name);
+    if (current !== undefined && current >= address) return;
+    this.positions.set(name, address);
+    this.version++;
+  }
+
+  /** Forgets `name`; the next commit drops it. Returns whether it existed. */
+  remove(name: string): boolean {
+    if (this.openNames.has(name)) {
+      throw invalidArgument('name', 'the name of an iterator that is not open', name);
+    }
+    if (!this.positions.delete(name)) return false;
+    this.version++;
+    return true;
+  }
+
+  /** Raises every position below `beginAddress` to it (the entries below are gone). */
+  clampTo(beginAddress: number): void {
+    for (const [name, address] of this.positions) {
+      if (address < beginAddress) this.positions.set(name, beginAddress);
+    }
+  }
+
+  /** The lowest position, or undefined without named iterators. */
+  lowest(): number | undefined {
+    let low: number | undefined;
+    for (const address of this.positions.values()) {
+      if (low === undefined || address < low) low = address;
+    }
+    return low;
+  }
+
+  snapshot(): Map<string, number> {
+    return new Map(this.positions);
+  }
+
+  /** A commit holding `positions` is durable. */
+  committedAs(positions: ReadonlyMap<string, number>): void {
+    this.committed = new Map(positions);
+  }
+
+  list(): NamedIteratorInfo[] {
+    return [...this.positions].map(([name, address]) => ({
+      name, completedUntilAddress: address, committedAddress: this.committed.get(name),
+      open: this.openNames.has(name),
+    })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}

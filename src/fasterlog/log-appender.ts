@@ -1,0 +1,127 @@
+/**
+ * LogAppender: puts entries (log-entry.ts) into the hybrid log's tail pages.
+ *
+ * An entry, a batch (one block on one page, so a commit covers all of it or none) or a
+ * commit record is reserved with one allocation. When it does not fit in the rest of the
+ * current page, that rest is first filled with an explicit padding entry, so every byte from
+ * BeginAddress to the tail belongs to an entry (see log-entry.ts for why).
+ *
+ * Backpressure: the buffer is full when the next page turn needs a frame whose page is not on
+ * the device yet (the hybrid log runs with lazy page-turn flushes, so only commits and full
+ * buffers write). `mode` says what to do then: 'sync' writes that page now, on this thread
+ * (FASTER's Enqueue, which spins until there is room); 'try' gives up and returns FULL.
+ * Memory never grows: the frames are all there is.
+ * Thread rules: the log's owner thread. REQUIRES for every method: the epoch protected.
+ */
+import { FasterError } from '../errors.js';
+import { RETRY_NOW, WAIT_FLUSH, type HybridLog } from '../log/hybrid-log.js';
+import type { NativeBinding } from '../native.js';
+import { encodeCommitRecord, type CommitRecord } from './commit-metadata.js';
+import {
+  ENTRY_HEADER_BYTES, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING, writeU32,
+} from './log-entry.js';
+
+export type AppendMode = 'sync' | 'try';
+/** `reserve` in 'try' mode: the buffer is full. */
+export const FULL = -1;
+const TRY_RETRIES = 64;
+
+export class LogAppender {
+  private readonly word = new Uint8Array(4);
+
+  constructor(
+    private readonly log: HybridLog,
+    private readonly binding: NativeBinding,
+    private readonly checksum: boolean,
+  ) {}
+
+  /** Checks an entry's size; ERR_RECORD_TOO_LARGE when it cannot fit on a page. */
+  checkSize(bytes: number, what: string): void {
+    if (bytes <= this.log.pageBytes) return;
+    throw new FasterError('ERR_RECORD_TOO_LARGE', `${what} needs ${bytes} bytes of log; a ` +
+      `page holds ${this.log.pageBytes} (pageBytes)`);
+  }
+
+  /** Reserves and writes one data entry; its address, or FULL in 'try' mode. */
+  append(payload: Uint8Array, mode: AppendMode): number {
+    const size = entrySize(payload.length);
+    const address = this.reserve(size, mode);
+    if (address !== FULL) this.write(address, payload);
+    return address;
+  }
+
+  /** Reserves `entries` as one block on one page and writes them; the first's address. */
+  appendBatch(entries: readonly Uint8Array[], total: number, mode: AppendMode): number {
+    const first = this.reserve(total, mode);
+    if (first === FULL) return FULL;
+    let address = first;
+    for (const payload of entries) {
+      this.write(address, payload);
+      address += entrySize(payload.length);
+    }
+    return first;
+  }
+
+  /**
+   * Reserves a commit-record entry for a record of `length` bytes and writes `record` with
+   * its until address set to the entry's end. Returns the record's checksum; `untilAddress`
+   * on return is that end.
+   */
+  appendCommitRecord(length: number, build: (untilAddress: number) => CommitRecord):
+    { checksum: number; record: CommitRecord } {
+    const size = entrySize(length);
+    const address = this.reserve(size, 'sync');
+    const record = build(address + size);
+    const memory = this.log.memory;
+    const at = this.log.physicalOffset(address);
+    const checksum = encodeCommitRecord(this.binding, record, memory, at + ENTRY_HEADER_BYTES);
+    this.seal(memory, at, KIND_COMMIT, length, true,
+      memory.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length));
+    return { checksum, record };
+  }
+
+  /** Allocates `size` bytes on one page (padding the current page first if needed). */
+  reserve(size: number, mode: AppendMode): number {
+    const log = this.log;
+    const tail = log.tailAddress;
+    const offset = tail % log.pageBytes;
+    if (offset !== 0 && offset + size > log.pageBytes) this.pad(log.pageBytes - offset);
+    if (mode === 'sync') return log.allocate(size);
+    for (let i = 0; i < TRY_RETRIES; i++) {
+      const address = log.tryAllocate(size);
+      if (address > 0) return address;
+      if (address === WAIT_FLUSH) return FULL;
+      if (address === RETRY_NOW) log.epoch.refresh();
+    }
+    return FULL;
+  }
+
+  /** Fills the rest of the tail page (`bytes` of it) with a padding entry. */
+  private pad(bytes: number): void {
+    const address = this.log.tryAllocate(bytes);
+    if (address <= 0) return;
+    const memory = this.log.memory;
+    this.seal(memory, this.log.physicalOffset(address), KIND_PADDING,
+      bytes - ENTRY_HEADER_BYTES, false, undefined);
+  }
+
+  private write(address: number, payload: Uint8Array): void {
+    const memory = this.log.memory;
+    const at = this.log.physicalOffset(address);
+    memory.set(payload, at + ENTRY_HEADER_BYTES);
+    this.seal(memory, at, KIND_DATA, payload.length, this.checksum, payload);
+  }
+
+  /** Writes the word and checksum of the entry at `at`; `payload` holds its payload bytes. */
+  private seal(memory: Uint8Array, at: number, kind: number, length: number,
+    payloadChecked: boolean, payload: Uint8Array | undefined): void {
+    const word = entryWord(kind, length, payloadChecked);
+    writeU32(this.word, 0, word);
+    let crc = this.binding.crc32c(this.word, 0);
+    if (payloadChecked && payload !== undefined && length > 0) {
+      crc = this.binding.crc32c(payload, crc);
+    }
+    writeU32(memory, at + 4, word);
+    writeU32(memory, at, crc);
+  }
+}

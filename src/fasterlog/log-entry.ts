@@ -1,0 +1,105 @@
+/**
+ * FasterLog entry format (version 1). Every byte of the log from BeginAddress to the tail
+ * belongs to exactly one entry; entries start at multiples of 8 and never cross a page.
+ *
+ *   0            4            8                          8 + length       align 8
+ *   +------------+------------+--------------------------+----------------+
+ *   | checksum   | word       | payload (length bytes)   | zeros          |
+ *   +------------+------------+--------------------------+----------------+
+ *
+ *   word (u32 LE):  bits 0-27  payload length (pages are at most 32 MiB)
+ *                   bits 28    reserved, zero
+ *                   bit  29    PAYLOAD_CHECKED: the checksum covers the payload
+ *                   bits 30-31 kind: 1 data, 2 padding, 3 commit record
+ *   checksum (u32 LE): CRC32C of the word's 4 bytes followed by the payload when
+ *                   PAYLOAD_CHECKED is set, else of the word's 4 bytes alone.
+ *
+ * Kinds (persisted: never renumber; 0 stays invalid):
+ *   - data: a user entry. With `checksum: 'crc32c'` (the default) the payload is checked.
+ *   - padding: fills the rest of a page when the next entry does not fit (payload zeros).
+ *     Padding is explicit so that a zero word always means "nothing was written here": a
+ *     torn write that left a hole can never pass for the end of a page.
+ *   - commit record (fast-commit mode): the payload is a commit record (commit-metadata.ts);
+ *     always PAYLOAD_CHECKED; iterators never return it.
+ *
+ * Validation (`checkEntry`) needs only the page image: a zero word is END (no entry), a word
+ * with an unknown kind or reserved bit, a length running past the page end, or a checksum
+ * mismatch is CORRUPT.
+ * Thread rules: pure functions over caller-owned bytes; one scratch per module (JS thread).
+ */
+import type { NativeBinding } from '../native.js';
+
+export const ENTRY_HEADER_BYTES = 8;
+export const ENTRY_ALIGNMENT = 8;
+export const KIND_DATA = 1;
+export const KIND_PADDING = 2;
+export const KIND_COMMIT = 3;
+export const MAX_ENTRY_LENGTH = (1 << 28) - 1;
+
+const LENGTH_MASK = 0x0fff_ffff;
+const RESERVED_BIT = 0x1000_0000;
+const PAYLOAD_CHECKED = 0x2000_0000;
+const KIND_SHIFT = 30;
+
+/** checkEntry outcomes other than a size. */
+export const ENTRY_END = 0;
+export const ENTRY_CORRUPT = -1;
+
+const wordScratch = new Uint8Array(4);
+
+/** Bytes an entry with `length` payload bytes takes in the log. */
+export function entrySize(length: number): number {
+  return (ENTRY_HEADER_BYTES + length + ENTRY_ALIGNMENT - 1) & ~(ENTRY_ALIGNMENT - 1);
+}
+
+export function readU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) |
+    (bytes[at + 3]! << 24)) >>> 0;
+}
+
+export function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = (value >>> 24) & 0xff;
+}
+
+/** The word of an entry of `kind` with `length` payload bytes. */
+export function entryWord(kind: number, length: number, payloadChecked: boolean): number {
+  return ((kind << KIND_SHIFT) | (payloadChecked ? PAYLOAD_CHECKED : 0) | length) >>> 0;
+}
+
+export function wordKind(word: number): number {
+  return word >>> KIND_SHIFT;
+}
+
+export function wordLength(word: number): number {
+  return word & LENGTH_MASK;
+}
+
+/**
+ * Checks the entry at `offset` of a page image whose valid bytes end at `limit` (at most the
+ * page end). Returns its size in the log, ENTRY_END for a zero word, or ENTRY_CORRUPT.
+ * `verifyPayload` false skips the payload checksum (bytes copied from memory, known good).
+ */
+export function checkEntry(binding: NativeBinding, page: Uint8Array, offset: number,
+  limit: number, verifyPayload: boolean): number {
+  if (offset + ENTRY_HEADER_BYTES > limit) return ENTRY_CORRUPT;
+  const word = readU32(page, offset + 4);
+  if (word === 0) return ENTRY_END;
+  const kind = word >>> KIND_SHIFT;
+  if (kind === 0 || (word & RESERVED_BIT) !== 0) return ENTRY_CORRUPT;
+  const length = word & LENGTH_MASK;
+  const size = entrySize(length);
+  if (offset + size > limit) return ENTRY_CORRUPT;
+  const checked = (word & PAYLOAD_CHECKED) !== 0;
+  if (kind === KIND_COMMIT && !checked) return ENTRY_CORRUPT;
+  if (!verifyPayload && kind !== KIND_COMMIT) return size;
+  writeU32(wordScratch, 0, word);
+  let crc = binding.crc32c(wordScratch, 0);
+  if (checked && length > 0) {
+    const start = offset + ENTRY_HEADER_BYTES;
+    crc = binding.crc32c(page.subarray(start, start + length), crc);
+  }
+  return crc === readU32(page, offset) ? size : ENTRY_CORRUPT;
+}
