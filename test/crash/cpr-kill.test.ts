@@ -47,7 +47,7 @@ describe.each(availableEngines())('CPR under SIGKILL (%s)', (engine) => {
       const models = Array.from({ length: SESSIONS }, (_, s) => new SessionModel(s));
       for (let life = 1; life <= CYCLES; life++) {
         await runUntilKilled(child, [dir, engine, String(life), String(prng.nextU32())],
-          10 + prng.int(150));
+          10 + prng.int(80));
         await recoverAndCheck(dir, engine, models, life);
       }
       expect(models.every((m) => m.point > 0)).toBe(true);
