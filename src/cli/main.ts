@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { runBench } from '../bench/run.js';
 import { FasterError } from '../errors.js';
 import { listCheckpointsCommand, removeCheckpointCommand } from './commands/checkpoints.js';
-import { runDemo } from './commands/demo.js';
+import { runDemo } from './demo/run-demo.js';
 import { inspectCommand } from './commands/inspect.js';
 import { verifyCommand } from './commands/verify.js';
 import { CliError, errorLine, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './output.js';
@@ -21,7 +21,7 @@ function program(setExit: (code: number) => void): Command {
     .showHelpAfterError();
   cli.command('demo').description('the main job: a short run on a default data directory')
     .option('--dir <dir>', 'data directory', '.fasterkv-data')
-    .action(async (o: { dir: string }) => runDemo(['--dir', o.dir]));
+    .action(async (o: { dir: string }) => runDemo(o.dir));
   cli.command('bench').description('run the benchmarks (each trial in a fresh process)')
     .allowUnknownOption().helpOption(false).argument('[args...]')
     .action(async (args: string[]) => {
