@@ -98,7 +98,7 @@ export class CommitScheduler {
         else this.timer ??= setTimeout(this.runTimer, policy.groupMs);
         return;
       case 'interval':
-        this.timer!.ref();
+        this.timer?.ref();
         return;
       default:
     }
@@ -121,7 +121,7 @@ export class CommitScheduler {
 
   /** Everything enqueued is committed: nothing needs the process kept alive. */
   onIdle(): void {
-    if (this.policy.kind === 'interval') this.timer!.unref();
+    if (this.policy.kind === 'interval') this.timer?.unref();
   }
 
   stop(): void {

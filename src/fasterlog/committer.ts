@@ -72,6 +72,8 @@ export interface CommitterParts {
   readonly fastCommit: boolean;
   readonly depth: number;
   readonly writerNonce: number;
+  /** Runs before a commit is issued (writes the writer's anchor the first time). */
+  readonly beforeIssue: () => void;
   /** Runs after each durable commit, in order. */
   readonly onCommitted: (record: CommitRecord) => void;
 }
@@ -217,6 +219,7 @@ export class Committer implements CommitTarget {
     this.scheduler?.onCommitStarted();
     let flight: Flight;
     try {
+      this.parts.beforeIssue();
       if (log.flushErrorAddress !== undefined) log.retryFailedFlushes();
       flight = this.startFlight(pending);
     } catch (err) {

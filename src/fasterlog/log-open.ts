@@ -3,8 +3,10 @@
  * recovery, and then either a writer (a hybrid log restored to the recovered commit, and an
  * ANCHOR record that starts this writer's commit chain) or a read-only follower.
  *
- * The anchor is written (and synced) before `open` resolves. It repeats the recovered commit
- * (same number, begin, until, iterators, cookie) with this writer's nonce, so that
+ * The anchor is prepared here and written (and synced) just before this writer first writes
+ * the log or the metadata (WriterState), so an open that writes nothing (a look at an older
+ * commit with `recoverTo`) changes nothing. It repeats the recovered commit (same number,
+ * begin, until, iterators, cookie) with this writer's nonce, so that
  *  - every commit this writer makes follows it, and no record left in the log by an earlier
  *    life (a torn tail that recovery dropped, or commits after a `recoverTo` point) can ever
  *    continue the chain;
@@ -23,7 +25,7 @@ import { selectBinding, type NativeBinding } from '../native.js';
 import { DirectoryStorage } from '../storage/directory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { CommitRecord } from './commit-metadata.js';
-import { CommitStore, type RingContents } from './commit-store.js';
+import { CommitStore, type RingContents, type RingWrite } from './commit-store.js';
 import type { ChainStart } from './committer.js';
 import { LogFollower } from './follower.js';
 import { LOG_DEVICE_NAME } from './layout.js';
@@ -44,6 +46,8 @@ export interface WriterParts extends CommonParts {
   readonly log: HybridLog;
   readonly store: CommitStore;
   readonly start: ChainStart;
+  /** The anchor, prepared: written before this writer writes anything (WriterState). */
+  readonly anchorWrite: RingWrite;
   readonly writerNonce: number;
 }
 
@@ -99,11 +103,11 @@ function openWriter(o: ResolvedLogOptions, binding: NativeBinding, storage: Stor
     ...recovered.record, anchor: true, writerNonce, timeMs: Date.now(),
     previousUntilAddress: recovered.record.untilAddress, previousChecksum: recovered.checksum,
   };
-  const write = store.prepare(anchor);
-  store.writeSync(write);
+  const anchorWrite = store.prepare(anchor);
   return {
     kind: 'writer', binding, storage, release, report: recovered.report, pageBytes,
-    segmentBytes, log, store, start: { record: anchor, checksum: write.checksum }, writerNonce,
+    segmentBytes, log, store, start: { record: anchor, checksum: anchorWrite.checksum },
+    anchorWrite, writerNonce,
   };
 }
 

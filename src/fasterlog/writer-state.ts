@@ -15,7 +15,7 @@
 import { FasterError, invalidArgument } from '../errors.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import { CommitScheduler } from './commit-policy.js';
-import type { CommitStore } from './commit-store.js';
+import type { CommitStore, RingWrite } from './commit-store.js';
 import { Committer } from './committer.js';
 import { EntryReads } from './entry-read.js';
 import type { IteratorRegistry } from './iterator-registry.js';
@@ -41,6 +41,7 @@ export class WriterState {
   private readonly pageBytes: number;
   /** Whether durable appends may start commits mid-burst (policies that commit at once). */
   private readonly eagerSplit: boolean;
+  private anchor: RingWrite | undefined;
   private spaceFlush: Promise<void> | undefined;
   private spaceError: FasterError | undefined;
 
@@ -61,11 +62,14 @@ export class WriterState {
     this.committer = new Committer({
       log, appender: this.appender, store, iterators: registry, fastCommit: options.fastCommit,
       depth: DEFAULT_COMMIT_DEPTH, writerNonce: parts.writerNonce,
+      beforeIssue: () => this.writeAnchor(),
       onCommitted: (record) => {
         this.maintenance.onCommitted(record);
         this.wake();
       },
     }, parts.start);
+    this.anchor = parts.anchorWrite;
+    log.onBeforeFlush(() => this.writeAnchor());
     this.scheduler = new CommitScheduler(options.commit, this.committer);
     this.eagerSplit = options.commit.kind === 'immediate' || options.commit.kind === 'manual';
     this.committer.scheduler = this.scheduler;
@@ -179,6 +183,17 @@ export class WriterState {
       this.log.epoch.release();
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Writes this writer's anchor (log-open.ts) the first time anything is about to be written:
+   * a log page or a commit. Synchronous, once per open.
+   */
+  private writeAnchor(): void {
+    const anchor = this.anchor;
+    if (anchor === undefined) return;
+    this.store.writeSync(anchor);
+    this.anchor = undefined;
   }
 
   private sizeOf(entry: Uint8Array): number {
