@@ -36,6 +36,8 @@
  *                   4 id length n, n bytes UTF-8 id, 8 CPR point (serial),
  *                   4 E, E x 8 excluded serials (ascending)
  *
+ * Readers check the magic, the length and the CRC before the format version, so a damaged
+ * version field reads as damage; every later format version keeps these four fields.
  * Paired checks: the encoder asserts the address order begin <= start <= final and
  * indexStart <= indexFinal; the decoder checks the same after the CRC and reports a violation
  * as ERR_CORRUPTION.
@@ -126,12 +128,13 @@ export function decodeMetadata(bytes: Uint8Array, path: string, crc32c: Crc):
     throw corruption(path, 0, 'not checkpoint metadata (bad magic)');
   }
   const version = r.u32();
+  if (r.u32() !== bytes.length) throw corruption(path, 8, 'length field does not match the file');
+  if (r.u32() !== metadataCrc(bytes, crc32c)) throw corruption(path, 12, 'checksum mismatch');
+  // After the checksum: a damaged version field is damage, not a newer format.
   if (version !== METADATA_VERSION) {
     throw new FasterError('ERR_FORMAT_VERSION', `${path}: checkpoint metadata format version ` +
       `${version}; this build reads ${METADATA_VERSION}`, { path, offset: 4 });
   }
-  if (r.u32() !== bytes.length) throw corruption(path, 8, 'length field does not match the file');
-  if (r.u32() !== metadataCrc(bytes, crc32c)) throw corruption(path, 12, 'checksum mismatch');
   const m = readBody(r);
   if (r.remaining !== 0) throw corruption(path, r.offset, 'bytes after the last session');
   checkOrder(m, path);

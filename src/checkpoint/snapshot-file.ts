@@ -19,7 +19,8 @@
  *   56      4N     CRC32C of each page image
  *   H       N*P    page firstPage + i at H + i * pageBytes
  *
- * Pages are written first and the header last, then the device is synced; the checkpoint's
+ * The magic, header length and CRC are checked before the format version (a damaged version
+ * field is damage). Pages are written first and the header last, then the device is synced; the checkpoint's
  * metadata is written after that. A truncated or damaged file fails the header or a page
  * checksum (missing bytes read as zeros): ERR_CORRUPTION naming the segment file and offset.
  * Thread rules: one thread (the checkpoint driver, or recovery).
@@ -148,10 +149,6 @@ function parseHeader(r: ByteReader, path: string, crc32c: Crc, token: string):
   { layout: SnapshotLayout; crcs: number[] } {
   if (r.u32() !== SNAPSHOT_MAGIC) throw corruption(path, 0, 'not a snapshot file (bad magic)');
   const version = r.u32();
-  if (version !== SNAPSHOT_VERSION) {
-    throw new FasterError('ERR_FORMAT_VERSION', `${path}: snapshot format version ${version}; ` +
-      `this build reads ${SNAPSHOT_VERSION}`, { path, offset: 4 });
-  }
   r.u32();
   const crc = r.u32();
   const fileToken = tokenFromBytes(r.raw(16));
@@ -161,6 +158,10 @@ function parseHeader(r: ByteReader, path: string, crc32c: Crc, token: string):
   const finalAddress = r.u64();
   if (crc !== headerCrc(r.bytes, pageCount, crc32c)) {
     throw corruption(path, 12, 'snapshot header checksum mismatch');
+  }
+  if (version !== SNAPSHOT_VERSION) {
+    throw new FasterError('ERR_FORMAT_VERSION', `${path}: snapshot format version ${version}; ` +
+      `this build reads ${SNAPSHOT_VERSION}`, { path, offset: 4 });
   }
   if (fileToken !== token) throw corruption(path, 16, 'snapshot of another checkpoint');
   const crcs = Array.from({ length: pageCount }, () => r.u32());

@@ -71,11 +71,17 @@ export interface ImageInfo {
   overflowBuckets: number;
 }
 
-/** Checks magic, version, size and CRC32C; `path` names the image in errors. */
+/**
+ * Checks magic, CRC32C, version and size; `path` names the image in errors. The CRC comes
+ * before the version, so a damaged version field reads as damage, not as a newer format.
+ */
 export function verifyImage(image: Uint8Array, crc32c: Crc32c, path: string): ImageInfo {
   if (image.length < IMAGE_HEADER_BYTES) throw corruption(path, 0, 'index image too short');
   const view = new DataView(image.buffer, image.byteOffset, image.length);
   if (view.getUint32(0, true) !== IMAGE_MAGIC) throw corruption(path, 0, 'bad index image magic');
+  if (view.getUint32(16, true) !== imageCrc(image, crc32c)) {
+    throw corruption(path, 16, 'index image checksum mismatch');
+  }
   const version = view.getUint32(4, true);
   if (version !== IMAGE_VERSION) {
     throw new FasterError('ERR_FORMAT_VERSION',
@@ -87,9 +93,6 @@ export function verifyImage(image: Uint8Array, crc32c: Crc32c, path: string): Im
   const expected = IMAGE_HEADER_BYTES + (2 ** log2 + overflowBuckets) * BUCKET_BYTES;
   if (log2 > 31 || image.length !== expected) {
     throw corruption(path, 8, `index image of ${image.length} bytes, header says ${expected}`);
-  }
-  if (view.getUint32(16, true) !== imageCrc(image, crc32c)) {
-    throw corruption(path, 16, 'index image checksum mismatch');
   }
   return { log2, overflowBuckets };
 }

@@ -33,7 +33,7 @@ import { replayLog, type PageSource } from './log-replay.js';
 export interface RecoveryReport {
   /** The checkpoint recovered from; undefined when the store started empty. */
   readonly token: string | undefined;
-  /** Damaged checkpoints passed over, newest first, with why. */
+  /** Damaged checkpoints passed over (unreadable metadata first, then newest first). */
   readonly skipped: readonly { token: string; error: FasterError }[];
   /** Checkpoints removed: newer than the one recovered, damaged newer ones, incomplete ones. */
   readonly removed: readonly string[];
@@ -75,7 +75,7 @@ export function recover(recoveryEnv: RecoveryEnv, logBaseName: string): Recovere
   const { manager, options } = recoveryEnv;
   const scan = manager.scan();
   const candidates = pickCandidates(scan, options.recover);
-  const skipped: { token: string; error: FasterError }[] = [];
+  const skipped = scan.damaged.map((d) => ({ token: d.token, error: d.error }));
   if (candidates.length > 0) {
     const env = { ...recoveryEnv, device: recoveryEnv.openDevice(), page: alignedPage(
       recoveryEnv.binding, options.pageBytes) };
@@ -103,7 +103,7 @@ export function recover(recoveryEnv: RecoveryEnv, logBaseName: string): Recovere
     }
     env.device.close();
   }
-  const firstDamage = skipped[0]?.error ?? scan.damaged[0]?.error;
+  const firstDamage = skipped[0]?.error;
   if (firstDamage !== undefined) throw firstDamage;
   return startEmpty(recoveryEnv, scan, logBaseName, started);
 }

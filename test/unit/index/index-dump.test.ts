@@ -120,8 +120,18 @@ describe('index image format', () => {
 
   it('rejects another format version as ERR_FORMAT_VERSION', () => {
     const bytes = image();
-    new DataView(bytes.buffer).setUint32(4, IMAGE_VERSION + 1, true);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(4, IMAGE_VERSION + 1, true);
+    const head = binding.crc32c(bytes.subarray(0, 16), 0);
+    view.setUint32(16, binding.crc32c(bytes.subarray(IMAGE_HEADER_BYTES), head) >>> 0, true);
     expect(() => HashIndex.load(binding, bytes)).toThrow(
       expect.objectContaining({ code: 'ERR_FORMAT_VERSION' }));
+  });
+
+  it('takes a damaged version field (checksum wrong) for damage, not a newer format', () => {
+    const bytes = image();
+    new DataView(bytes.buffer).setUint32(4, IMAGE_VERSION + 1, true);
+    expect(() => HashIndex.load(binding, bytes)).toThrow(
+      expect.objectContaining({ code: 'ERR_CORRUPTION' }));
   });
 });
