@@ -131,7 +131,7 @@ describe.each(availableEngines())('damaged checkpoint files (%s)', (engine) => {
     await kv.close();
     const file = `checkpoints/${token}/index.dat`;
     const bytes = readFileSync(join(dir, file));
-    bytes[bytes.length - 1] ^= 0x40;
+    bytes[bytes.length - 1]! ^= 0x40;
     writeFileSync(join(dir, file), bytes);
     await expect(FasterKV.open({ dir, engine, ...TINY })).rejects.toThrow(file);
   });
