@@ -67,6 +67,8 @@ export interface RingWrite {
 
 export class CommitStore {
   readonly device: Device;
+  /** The highest commit number `prepare` placed; ring order must stay commit order. */
+  lastPreparedCommitNumber = -1;
   private nextSequence = 1;
   private nextPosition = 0;
 
@@ -151,6 +153,8 @@ export class CommitStore {
     if (position + size > RING_BYTES) position = 0;
     this.nextPosition = position + size;
     const sequence = this.nextSequence++;
+    assert(record.commitNumber >= this.lastPreparedCommitNumber, 'ring records out of order');
+    this.lastPreparedCommitNumber = record.commitNumber;
     const buffer = this.alignedBuffer(size);
     writeU32(buffer, 0, RING_MAGIC);
     buffer[4] = RING_VERSION;

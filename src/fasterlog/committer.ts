@@ -10,7 +10,9 @@
  *      writes: the tail page's new sectors, typically a few KiB);
  *   4. fdatasync the log device on the I/O pool, asynchronously.
  * When the sync completes, a fast commit is durable; otherwise the ring record is written and
- * synced (asynchronously) and then the commit is durable. Durable commits complete strictly
+ * synced (asynchronously) and then the commit is durable. A fast commit that moves the begin
+ * address past a segment also goes to the ring before it completes (segments below may then
+ * be deleted, and recovery must not start below them). Durable commits complete strictly
  * in issue order: committedUntilAddress only moves when every earlier commit has completed,
  * and a commit that failed rejects its waiters without moving it.
  *
@@ -74,8 +76,13 @@ export interface CommitterParts {
   readonly writerNonce: number;
   /** Runs before a commit is issued (writes the writer's anchor the first time). */
   readonly beforeIssue: () => void;
-  /** Runs after each durable commit, in order. */
-  readonly onCommitted: (record: CommitRecord) => void;
+  /**
+   * Fast-commit mode: whether this commit must also reach the metadata ring before it counts
+   * as done (it moves the begin address past a segment, which may then be deleted).
+   */
+  readonly needsMetadata: (record: CommitRecord) => boolean;
+  /** Runs after each durable commit, in order; `inMetadata`: its ring record is durable. */
+  readonly onCommitted: (record: CommitRecord, inMetadata: boolean) => void;
 }
 
 /** Where the chain stands after recovery (the anchor record). */
@@ -258,6 +265,7 @@ export class Committer implements CommitTarget {
       if (fastCommit) {
         ({ record, checksum } = appender.appendCommitRecord(
           commitRecordLength(snapshot, cookie), (untilAddress) => ({ ...base, untilAddress })));
+        if (this.parts.needsMetadata(record)) ring = store.prepare(record);
       } else {
         record = { ...base, untilAddress: log.tailAddress };
         ring = store.prepare(record);
@@ -316,7 +324,7 @@ export class Committer implements CommitTarget {
       this.parts.iterators.committedAs(record.iterators);
       this.waiters.resolveBelow(this.committedUntilAddress);
       for (const c of flight.callers) c.resolve(this.committedUntilAddress);
-      this.parts.onCommitted(record);
+      this.parts.onCommitted(record, flight.ring !== undefined);
     }
     this.startPending();
     if (flights.length === 0 && this.committedUntilAddress >= this.parts.log.tailAddress) {

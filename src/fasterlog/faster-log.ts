@@ -170,6 +170,7 @@ export class FasterLog {
       if (this.readOnly) throw invalidArgument('name', 'undefined on a read-only log', name);
       const resumed = this.registry.open(IteratorRegistry.checkName(name));
       if (resumed !== undefined) start = Math.max(resumed, this.beginAddress);
+      else this.registry.complete(name, start);
     }
     const iterator = new FasterLogIterator(this.host, start, { to, name, uncommitted, follow });
     this.iterators.add(iterator);

@@ -66,16 +66,20 @@ export class LogMaintenance {
     }
   }
 
-  /** A commit is durable (its metadata too, unless fast-commit). */
-  onCommitted(record: CommitRecord): void {
+  /** Whether a fast commit must reach the ring before it completes (see the committer). */
+  needsMetadata(record: CommitRecord): boolean {
+    return this.deletable(record.beginAddress);
+  }
+
+  /** A commit is durable; `inMetadata`: its ring record is durable too. */
+  onCommitted(record: CommitRecord, inMetadata: boolean): void {
     const segmentBytes = this.parts.log.device.segmentBytes;
     const first = Math.floor(record.previousUntilAddress / segmentBytes);
     const last = Math.floor(Math.max(record.untilAddress - 1, 0) / segmentBytes);
     for (let s = first; s <= last; s++) this.segmentTimes.set(s, record.timeMs);
-    if (!this.parts.fastCommit) {
-      this.deleteBelow(record.beginAddress);
-    } else if (this.deletable(record.beginAddress) ||
-        record.timeMs - this.lastRingMs >= RING_COPY_INTERVAL_MS ||
+    if (inMetadata) {
+      this.inRing(record);
+    } else if (record.timeMs - this.lastRingMs >= RING_COPY_INTERVAL_MS ||
         record.untilAddress - this.lastRingUntil >= RING_COPY_BYTES) {
       this.copyToRing(record);
     }
@@ -84,6 +88,7 @@ export class LogMaintenance {
 
   /** Fast-commit mode: makes sure the ring holds `record` (close). */
   async settle(record: CommitRecord): Promise<void> {
+    while (this.ringBusy !== undefined) await this.ringBusy;
     if (this.parts.fastCommit && this.ringCopied !== record) this.copyToRing(record);
     while (this.ringBusy !== undefined) await this.ringBusy;
   }
@@ -97,17 +102,30 @@ export class LogMaintenance {
     return Math.floor(beginAddress / this.parts.log.device.segmentBytes) > this.deletedBelow;
   }
 
+  /** `record`'s ring record is durable: recovery starts at it or later. */
+  private inRing(record: CommitRecord): void {
+    this.ringCopied = record;
+    this.lastRingMs = record.timeMs;
+    this.lastRingUntil = record.untilAddress;
+    this.deleteBelow(record.beginAddress);
+  }
+
+  /**
+   * Writes a copy of `record` to the ring in the background (one at a time; a newer request
+   * replaces a waiting one). Never a record older than one already in the ring: sequence
+   * order must stay commit order.
+   */
   private copyToRing(record: CommitRecord): void {
     if (this.ringBusy !== undefined) {
       this.ringNext = record;
       return;
     }
+    if (record.commitNumber <= this.parts.store.lastPreparedCommitNumber) return;
     this.lastRingMs = record.timeMs;
     this.lastRingUntil = record.untilAddress;
     const store = this.parts.store;
     this.ringBusy = store.write(store.prepare(record)).then(() => {
-      this.ringCopied = record;
-      this.deleteBelow(record.beginAddress);
+      this.inRing(record);
     }, (err: unknown) => {
       this.lastError = asFasterError(err);
     }).then(() => {

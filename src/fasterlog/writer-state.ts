@@ -63,8 +63,9 @@ export class WriterState {
       log, appender: this.appender, store, iterators: registry, fastCommit: options.fastCommit,
       depth: DEFAULT_COMMIT_DEPTH, writerNonce: parts.writerNonce,
       beforeIssue: () => this.writeAnchor(),
-      onCommitted: (record) => {
-        this.maintenance.onCommitted(record);
+      needsMetadata: (record) => this.maintenance.needsMetadata(record),
+      onCommitted: (record, inMetadata) => {
+        this.maintenance.onCommitted(record, inMetadata);
         this.wake();
       },
     }, parts.start);
