@@ -21,7 +21,7 @@ export type { Codec } from './codec/codecs.js';
 export { rmwFunctions } from './store/rmw-functions.js';
 export type { RmwFunctions } from './store/rmw-functions.js';
 export { FasterLog } from './fasterlog/faster-log.js';
-export type { CloseOptions } from './fasterlog/faster-log.js';
+export type { CloseOptions, FasterLogStats } from './fasterlog/faster-log.js';
 export type { FasterLogOptions, RetentionOptions } from './fasterlog/options.js';
 export type { CommitPolicyOption } from './fasterlog/commit-policy.js';
 export type { CommitRequest } from './fasterlog/committer.js';

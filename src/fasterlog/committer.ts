@@ -97,6 +97,9 @@ export class Committer implements CommitTarget {
   lastCommit: CommitRecord;
   committedUntilAddress: number;
   scheduler: CommitScheduler | undefined;
+  /** Commits completed and failed by this writer (stats). */
+  completed = 0;
+  failed = 0;
   private issuedNumber: number;
   private issuedUntil: number;
   private issuedBegin: number;
@@ -313,6 +316,7 @@ export class Committer implements CommitTarget {
       const flight = flights.shift()!;
       const { record, error } = flight;
       if (error !== undefined) {
+        this.failed++;
         this.waiters.rejectBelow(record.untilAddress, error);
         for (const c of flight.callers) c.reject(error);
         continue;
@@ -321,6 +325,7 @@ export class Committer implements CommitTarget {
         this.committedUntilAddress = record.untilAddress;
       }
       this.lastCommit = record;
+      this.completed++;
       this.parts.iterators.committedAs(record.iterators);
       this.waiters.resolveBelow(this.committedUntilAddress);
       for (const c of flight.callers) c.resolve(this.committedUntilAddress);

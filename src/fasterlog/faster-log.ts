@@ -12,7 +12,9 @@
  * Thread rules: one JS thread. Shared memory (the epoch and the hybrid log's frames and
  * markers) leaves room for worker threads to attach later.
  */
+import type { DeviceStats } from '../device/device.js';
 import { FasterError, invalidArgument } from '../errors.js';
+import type { HybridLogStats } from '../log/hybrid-log.js';
 import type { EngineName } from '../native.js';
 import type { CommitRequest } from './committer.js';
 import { EntryReads, type ReadOutcome } from './entry-read.js';
@@ -24,6 +26,21 @@ import { resolveLogOptions, type FasterLogOptions, type ResolvedLogOptions } fro
 import { corruptionAt, LogSource, type PageSource } from './page-source.js';
 import type { FasterLogRecoveryReport } from './recovery.js';
 import { WriterState } from './writer-state.js';
+
+/** Counters and sizes of an open log, computed on demand (nothing counted per entry). */
+export interface FasterLogStats {
+  /** Commits this writer completed, and commits that failed. */
+  readonly commits: number;
+  readonly failedCommits: number;
+  readonly commitsInFlight: number;
+  /** Bytes of in-memory page frames: fixed at open, never more than memoryBytes. */
+  readonly memoryBytes: number;
+  /** The hybrid log's markers and page-level counters (writers only). */
+  readonly log: HybridLogStats | undefined;
+  readonly device: DeviceStats;
+  /** The last failure of background work (a metadata copy, a segment deletion). */
+  readonly maintenanceError: string | undefined;
+}
 
 export interface CloseOptions {
   /** Commit what is enqueued before closing (default true). */
@@ -194,6 +211,22 @@ export class FasterLog {
    */
   truncateUntil(address: number): void {
     this.open().truncateUntil(address);
+  }
+
+  stats(): FasterLogStats {
+    const writer = this.writer;
+    if (writer === undefined) {
+      return { commits: 0, failedCommits: 0, commitsInFlight: 0, memoryBytes: 0,
+        log: undefined, device: this.followerParts!.follower.device.stats(),
+        maintenanceError: undefined };
+    }
+    const log = writer.log.stats();
+    return {
+      commits: writer.committer.completed, failedCommits: writer.committer.failed,
+      commitsInFlight: writer.committer.inFlight, memoryBytes: log.frameCount * log.pageBytes,
+      log, device: writer.log.device.stats(), maintenanceError: writer.maintenance.lastError
+        ?.message,
+    };
   }
 
   /** Named iterators and their positions. */
