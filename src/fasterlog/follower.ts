@@ -69,6 +69,7 @@ export class LogFollower implements PageSource {
         this.tip = { record: newest.commit, checksum: newest.commit.checksum };
       }
     }
+    this.reader.forget();
     this.tip = this.reader.followChain(this.tip, undefined).tip;
     return this.tip !== before;
   }

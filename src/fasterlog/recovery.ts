@@ -177,6 +177,11 @@ export class EntryReader {
     this.source = new DeviceSource(input.device, input.pageBytes);
   }
 
+  /** Drops cached bytes: the device past the last commit may have changed (followers). */
+  forget(): void {
+    this.image.reset();
+  }
+
   /** The first damaged entry of the commit's last page, if any. */
   verifyTail(record: CommitRecord): { address: number; what: string } | undefined {
     const until = record.untilAddress;
