@@ -1,8 +1,9 @@
 /**
  * Child processes that run TypeScript test modules (through ts-child-entry.mjs) and are killed
  * with SIGKILL, as a crash test needs: `runUntilKilled` starts one, waits until it prints
- * READY, lets it run `runMs` more milliseconds and kills it. A child that exits on its own is
- * a test failure carrying its stderr.
+ * READY, lets it run `runMs` more milliseconds and kills it, and resolves with everything the
+ * child printed (a child reports what it did on stdout). A child that exits on its own is a
+ * test failure carrying its stderr.
  */
 import { spawn } from 'node:child_process';
 
@@ -10,7 +11,7 @@ const entry = new URL('./ts-child-entry.mjs', import.meta.url);
 const READY_TIMEOUT_MS = 30_000;
 
 export async function runUntilKilled(module: URL, args: string[], runMs: number):
-  Promise<void> {
+  Promise<string> {
   const child = spawn(process.execPath, [entry.pathname, module.href, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -19,10 +20,10 @@ export async function runUntilKilled(module: URL, args: string[], runMs: number)
     stderr += d.toString();
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  let out = '';
   const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('READY\n')) resolve();
@@ -42,4 +43,5 @@ export async function runUntilKilled(module: URL, args: string[], runMs: number)
   }
   const { signal } = await exited;
   if (signal !== 'SIGKILL') throw new Error(`child was not killed but exited:\n${stderr}`);
+  return out;
 }

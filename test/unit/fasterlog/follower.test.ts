@@ -14,8 +14,8 @@ import { tempDir } from '../../support/temp-dir.js';
 
 const PAGE = 4096;
 const small = { pageBytes: PAGE, memoryBytes: 4 * PAGE, segmentBytes: 4 * PAGE };
-const child = fileURLToPath(new URL('./follower.child.ts', import.meta.url));
-const entry = fileURLToPath(new URL('../../support/ts-child.mjs', import.meta.url));
+const child = new URL('./follower.child.ts', import.meta.url).href;
+const entry = fileURLToPath(new URL('../../support/ts-child-entry.mjs', import.meta.url));
 
 function runFollower(dir: string, engine: string, count: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
