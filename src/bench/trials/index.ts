@@ -2,10 +2,11 @@
 import type { Trial } from '../trial.js';
 import { crc32cTrial, keyHashTrial } from './checksum.js';
 import { deviceTrials } from './device.js';
+import { fasterLogTrials } from './fasterlog.js';
 import { ycsbTrials } from './ycsb.js';
 
 export const trials: readonly Trial[] = [
-  crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials,
+  crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials, ...fasterLogTrials,
 ];
 
 export function findTrial(name: string): Trial | undefined {
