@@ -70,7 +70,8 @@ function runTrialInChild(name: string, engine: string, full: boolean): TrialResu
   const dataDir = mkdtempSync(join(packageRoot, '.bench-'));
   try {
     const child = spawnSync(process.execPath,
-      [join(packageRoot, 'dist', 'bench', 'child.js'), name, engine, dataDir, full ? 'full' : ''],
+      ['--expose-gc', join(packageRoot, 'dist', 'bench', 'child.js'), name, engine, dataDir,
+        full ? 'full' : ''],
       { encoding: 'utf8', maxBuffer: 16 << 20 });
     const lines = child.stdout.split('\n').filter((l) => l.startsWith('RESULT '));
     if (child.status !== 0 || lines.length === 0) {

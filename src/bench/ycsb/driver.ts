@@ -45,6 +45,8 @@ export interface PhaseResult {
   readonly metrics: TrialMetrics;
   readonly ops: number;
   readonly seconds: number;
+  /** CPU time (user + system) of the phase: steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
 }
 
 /** VALUE_POOL values of `bytes` bytes of seeded random data, first 8 bytes a small counter. */
@@ -71,6 +73,8 @@ export async function runPhase(store: YcsbStore, stream: OpStream, keys: readonl
   values: readonly Buffer[]): Promise<PhaseResult> {
   const n = stream.records.length;
   const samples = new Float64Array(Math.ceil(n / SAMPLE_EVERY));
+  collectGarbage();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let from = 0; from < n; from += BATCH_OPS) {
     const to = Math.min(n, from + BATCH_OPS);
@@ -80,9 +84,10 @@ export async function runPhase(store: YcsbStore, stream: OpStream, keys: readonl
     if (pending !== undefined) await pending;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const lat = summarizeLatency(samples);
   return { metrics: { opsPerSec: n / seconds, p50Us: lat.p50Us, p99Us: lat.p99Us }, ops: n,
-    seconds };
+    seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 function runBatch(store: YcsbStore, stream: OpStream, keys: readonly Buffer[],
@@ -99,6 +104,16 @@ function runBatch(store: YcsbStore, stream: OpStream, keys: readonly Buffer[],
     samples[i / SAMPLE_EVERY] = (performance.now() - t) * 1e6;
     next += SAMPLE_EVERY;
   }
+}
+
+/**
+ * A full collection before a timed phase (when the process runs with --expose-gc, as the
+ * benchmark children do), so the garbage of the load or of an earlier phase is not billed to
+ * the phase that happens to trigger its collection.
+ */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) gc();
 }
 
 function hasWrites(kinds: Uint8Array, from: number, to: number): boolean {
