@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { crc32c } from '../../src/fallback/crc32c.js';
 import { FasterKV } from '../../src/store/faster-kv.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TINY } from '../support/store.js';
@@ -78,6 +79,8 @@ describe('fasterkv inspect, verify and checkpoints', () => {
     const info = join(dir, 'checkpoints', token, 'info.dat');
     const bytes = readFileSync(info);
     bytes.writeUInt32LE(99, 4);
+    // A newer writer would have checksummed what it wrote: bytes [0, 12), then [16, end).
+    bytes.writeUInt32LE(crc32c(bytes, crc32c(bytes, 0, 0, 12), 16, bytes.length), 12);
     writeFileSync(info, bytes);
     const r = fasterkv('inspect', dir);
     expect(r.code).not.toBe(0);
