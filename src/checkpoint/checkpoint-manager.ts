@@ -8,8 +8,9 @@
  * and index-only checkpoints newer than the newest log checkpoint (the next log-only checkpoint
  * pairs with them). Everything else under `checkpoints/` is removed, metadata first, so an
  * interrupted removal leaves an incomplete checkpoint that is never used and is removed at the
- * next open. Log segments wholly below the begin address of every kept checkpoint (and of the
- * live log) are deleted.
+ * next open. Log segments wholly below the begin address of every kept log checkpoint (and of
+ * the live log) are deleted; a checkpoint kept only for its index image then no longer has its
+ * log range, and recovery will not use it (recovery.ts).
  * Thread rules: one thread (the driver's).
  */
 import { FasterError } from '../errors.js';
@@ -107,8 +108,10 @@ export class CheckpointManager {
   }
 
   /**
-   * Applies retention after a commit; returns the lowest begin address a kept checkpoint
-   * needs (the log may be truncated below it), or undefined when nothing holds a log.
+   * Applies retention after a commit; returns the lowest begin address the kept log
+   * checkpoints need (the log may be truncated below it), or undefined when none holds a log.
+   * A checkpoint kept only for its index image (a kept log-only checkpoint pairs with it)
+   * does not keep its log range.
    */
   applyRetention(): number | undefined {
     const { good, damaged, incomplete } = this.scan();
@@ -116,13 +119,15 @@ export class CheckpointManager {
     for (const m of good) if (!keep.has(m.token)) this.remove(m.token);
     for (const d of damaged) this.remove(d.token);
     for (const token of incomplete) this.remove(token);
-    let lowest: number | undefined;
-    for (const m of good) {
-      if (!keep.has(m.token) || !m.log) continue;
-      lowest = lowest === undefined ? m.beginAddress : Math.min(lowest, m.beginAddress);
-    }
-    return lowest;
+    return lowestBegin(good, this.retain);
   }
+}
+
+/** The lowest begin address among the newest `retain` log checkpoints of `good`. */
+export function lowestBegin(good: readonly CheckpointMetadata[], retain: number):
+  number | undefined {
+  const logs = good.filter((m) => m.log).slice(0, retain);
+  return logs.length === 0 ? undefined : Math.min(...logs.map((m) => m.beginAddress));
 }
 
 /** Tokens retention keeps; `good` newest first. */

@@ -80,6 +80,12 @@ export function recover(recoveryEnv: RecoveryEnv, logBaseName: string): Recovere
     const env = { ...recoveryEnv, device: recoveryEnv.openDevice(), page: alignedPage(
       recoveryEnv.binding, options.pageBytes) };
     for (const meta of candidates) {
+      if (!logPresent(env.device, meta)) {
+        if (options.recover === 'latest') continue;
+        env.device.close();
+        throw new FasterError('ERR_UNKNOWN_CHECKPOINT', `checkpoint ${meta.token} is kept ` +
+          'only for its index image: retention removed the log segments it needs');
+      }
       let result: { index: HashIndex; replayed: number };
       try {
         result = recoverFrom(env, meta, scan);
@@ -145,6 +151,13 @@ function pickCandidates(scan: MetadataScan, recoverOption: string): CheckpointMe
     throw invalidArgument('recover', 'a checkpoint that holds a log (not index-only)', token);
   }
   return [meta];
+}
+
+/** Whether the main log still has the segments from the checkpoint's begin address on. */
+function logPresent(device: Device, meta: CheckpointMetadata): boolean {
+  const first = device.segmentRange().start;
+  return Math.floor(meta.beginAddress / meta.segmentBytes) >= first ||
+    device.segmentRange().start === device.segmentRange().end;
 }
 
 function isDamage(err: unknown): err is FasterError {
