@@ -76,6 +76,8 @@ export interface CommitterParts {
   readonly writerNonce: number;
   /** Runs before a commit is issued (writes the writer's anchor the first time). */
   readonly beforeIssue: () => void;
+  /** Runs once a commit's sync is under way (formats the device ahead of the tail). */
+  readonly afterIssue: () => void;
   /**
    * Fast-commit mode: whether this commit must also reach the metadata ring before it counts
    * as done (it moves the begin address past a segment, which may then be deleted).
@@ -245,6 +247,7 @@ export class Committer implements CommitTarget {
       return;
     }
     log.device.sync().then(() => this.dataDurable(flight), (err) => this.fail(flight, err));
+    this.parts.afterIssue();
   }
 
   /** Builds and places the commit record under epoch protection; moves the chain tip. */

@@ -57,6 +57,12 @@ export interface FasterLogOptions {
   recoverTo?: number;
   /** How often a following scan of a read-only log looks for new commits; default 10 ms. */
   followPollMs?: number;
+  /**
+   * Advanced: bytes of the device kept written with zeros ahead of the tail, so commits
+   * overwrite allocated blocks and their fdatasync needs no journal commit (log-formatter.ts).
+   * Default 1 MiB; 0 turns it off.
+   */
+  formatAheadBytes?: number;
 }
 
 export interface ResolvedLogOptions {
@@ -75,6 +81,7 @@ export interface ResolvedLogOptions {
   readonly readOnly: boolean;
   readonly recoverTo: number | undefined;
   readonly followPollMs: number;
+  readonly formatAheadBytes: number;
 }
 
 const KiB = 1024;
@@ -114,6 +121,7 @@ export function resolveLogOptions(options: FasterLogOptions): ResolvedLogOptions
     onCorruption: oneOf('onCorruption', options.onCorruption, ['truncate', 'throw'], 'truncate'),
     fastCommit, retention: resolveRetention(options.retention), readOnly, recoverTo,
     followPollMs: positive('followPollMs', options.followPollMs, 10),
+    formatAheadBytes: nonNegative('formatAheadBytes', options.formatAheadBytes, 1 << 20),
   };
 }
 
@@ -148,6 +156,14 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0)) {
     throw invalidArgument(name, 'a number > 0', value);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw invalidArgument(name, 'an integer >= 0', value);
   }
   return value;
 }

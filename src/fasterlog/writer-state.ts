@@ -21,6 +21,7 @@ import { EntryReads } from './entry-read.js';
 import type { IteratorRegistry } from './iterator-registry.js';
 import { FULL, LogAppender, type AppendMode } from './log-appender.js';
 import { entrySize } from './log-entry.js';
+import { LogFormatter } from './log-formatter.js';
 import { LogMaintenance } from './log-maintenance.js';
 import type { WriterParts } from './log-open.js';
 import type { ResolvedLogOptions } from './options.js';
@@ -36,6 +37,7 @@ export class WriterState {
   readonly maintenance: LogMaintenance;
   readonly reads: EntryReads;
   readonly store: CommitStore;
+  private readonly formatter: LogFormatter;
   /** Set by a scan waiting for uncommitted entries: the next enqueue wakes it. */
   wakeOnEnqueue = false;
   private readonly pageBytes: number;
@@ -53,6 +55,7 @@ export class WriterState {
     this.pageBytes = log.pageBytes;
     this.appender = new LogAppender(log, binding, options.checksum);
     this.reads = new EntryReads(binding, log.device, log.pageBytes, log);
+    this.formatter = new LogFormatter(binding, log.device, options.formatAheadBytes);
     this.maintenance = new LogMaintenance({
       log, store, iterators: registry, fastCommit: options.fastCommit,
       retention: options.retention, committedUntil: () => this.committer.committedUntilAddress,
@@ -63,6 +66,7 @@ export class WriterState {
       log, appender: this.appender, store, iterators: registry, fastCommit: options.fastCommit,
       depth: DEFAULT_COMMIT_DEPTH, writerNonce: parts.writerNonce,
       beforeIssue: () => this.writeAnchor(),
+      afterIssue: () => this.formatter.afterCommitIssued(log.tailAddress),
       needsMetadata: (record) => this.maintenance.needsMetadata(record),
       onCommitted: (record, inMetadata) => {
         this.maintenance.onCommitted(record, inMetadata);

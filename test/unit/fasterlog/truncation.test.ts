@@ -3,7 +3,7 @@
  * commit persists it (disk usage drops, measured in file sizes), and retention truncates by
  * size and age without passing a named iterator that has not consumed the data.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +121,37 @@ describe.each(availableEngines())('FasterLog truncation (%s engine)', (engine) =
       expect(scanAll(log).map((e) => e.entry)).toEqual([entryBytes(2, 10)]);
       await log.close();
     });
+  });
+});
+
+describe.each(availableEngines())('FasterLog formatting ahead (%s engine)', (engine) => {
+  const options = { pageBytes: PAGE, memoryBytes: 4 * PAGE, segmentBytes: 1 << 20, engine };
+
+  it('keeps zeros written ahead of the tail, and never over an entry', async () => {
+    const dir = tempDir();
+    const log = await FasterLog.open({ dir, ...options });
+    const addresses: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      addresses.push(await log.enqueueAndWaitForCommit(entryBytes(i, 500)));
+    }
+    const tail = log.tailAddress;
+    const file = join(dir, 'fasterlog.log.0');
+    expect(statSync(file).size).toBeGreaterThanOrEqual(tail + 16 * 1024);
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(Math.ceil(tail / 4096) * 4096).every((b) => b === 0)).toBe(true);
+    await log.close();
+    const again = await FasterLog.open({ dir, ...options });
+    expect(again.recoveryReport.discardedBytes).toBe(0);
+    expect(scanAll(again).map((e) => e.address)).toEqual(addresses);
+    await again.close();
+  });
+
+  it('leaves the file at the tail with formatAheadBytes: 0', async () => {
+    const dir = tempDir();
+    const log = await FasterLog.open({ dir, ...options, formatAheadBytes: 0 });
+    for (let i = 0; i < 20; i++) await log.enqueueAndWaitForCommit(entryBytes(i, 500));
+    expect(statSync(join(dir, 'fasterlog.log.0')).size).toBeLessThanOrEqual(
+      Math.ceil(log.tailAddress / 4096) * 4096);
+    await log.close();
   });
 });
