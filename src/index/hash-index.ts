@@ -16,6 +16,11 @@
  *    `clearIfAddress(slot, address)` frees a slot whose chain became empty.
  *  - A slot is valid only within one epoch-protected operation: an index resize (startGrow)
  *    may move entries once every thread has refreshed.
+ *  - A store that grows the index sets `whilePreparing` (FASTER C++'s HeavyEnter): while the
+ *    index is in PREPARE_GROW, findTag and findOrCreateTag call it (it refreshes the caller's
+ *    epoch) until the resize has started, so no thread takes a slot of the old table after
+ *    the epoch action that calls startGrow was scheduled. Without it (single-threaded use,
+ *    tests) they proceed on the old table.
  *
  * Thread rules: one HashIndex object per thread (it holds that thread's engine handle and
  * views); any number of threads per index.
@@ -56,6 +61,8 @@ export class HashIndex {
   readonly memory: SharedArrayBuffer;
   /** Used by splits; set it before the first grow. */
   lookup: RecordLookup | undefined;
+  /** Called repeatedly by findTag/findOrCreateTag while a grow is prepared (see above). */
+  whilePreparing: (() => void) | undefined;
   private readonly handle: number;
   private readonly arena: IndexMemory;
   private readonly allocForSplit = (): number => this.allocBucketGrowing();
@@ -102,6 +109,9 @@ export class HashIndex {
 
   /** Slot of `hash`'s tag, or NOT_FOUND. */
   findTag(hash: number): number {
+    if (resizePhase(Atomics.load(this.arena.w32, H_RESIZE_STATE)) === PHASE_PREPARE_GROW) {
+      this.waitWhilePreparing();
+    }
     const r = this.binding.indexFindTag(this.handle, hash);
     return r >= NOT_FOUND ? r : this.findTagSlow(hash, r);
   }
@@ -111,6 +121,9 @@ export class HashIndex {
    * address is below `beginAddress` are reclaimed on the way.
    */
   findOrCreateTag(hash: number, beginAddress: number): number {
+    if (resizePhase(Atomics.load(this.arena.w32, H_RESIZE_STATE)) === PHASE_PREPARE_GROW) {
+      this.waitWhilePreparing();
+    }
     const r = this.binding.indexFindOrCreateTag(this.handle, hash, beginAddress);
     return r >= 0 ? r : this.findOrCreateTagSlow(hash, beginAddress, r);
   }
@@ -232,6 +245,14 @@ export class HashIndex {
   /** Releases this thread's engine handle. The memory stays usable by other threads. */
   detach(): void {
     this.binding.indexDetach(this.handle);
+  }
+
+  private waitWhilePreparing(): void {
+    const wait = this.whilePreparing;
+    if (wait === undefined) return;
+    while (resizePhase(Atomics.load(this.arena.w32, H_RESIZE_STATE)) === PHASE_PREPARE_GROW) {
+      wait();
+    }
   }
 
   private findTagSlow(hash: number, r: number): number {

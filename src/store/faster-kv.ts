@@ -32,6 +32,7 @@ import type { Storage } from '../storage/storage.js';
 import { makeRmwAdapter, type RmwAdapter } from './internal-rmw.js';
 import { resolveOptions, type FasterKVOptions, type ResolvedOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
+import { installIndexGrowth } from './index-growth.js';
 import { StoreContext } from './store-context.js';
 import { installFlushChecksums } from './flush-checksums.js';
 import { collectStats, type FasterKVStats } from './stats.js';
@@ -186,8 +187,13 @@ implements SessionHost<K, V, I>, CheckpointHost {
   /** Counters and markers; computed on demand, nothing is counted per operation. */
   stats(): FasterKVStats {
     let ops = this.closedSessionOps;
-    for (const s of this.sessions.values()) ops += s.serial - s.recoveredSerial;
-    return collectStats(this.ctx, this.sessions.size, ops);
+    let pending = 0;
+    for (const s of this.sessions.values()) {
+      ops += s.serial - s.recoveredSerial;
+      pending += s.pendingOperations;
+    }
+    return collectStats(this.ctx, { sessions: this.sessions.size, operations: ops,
+      pendingOperations: pending, initialIndexBuckets: this.options.indexBuckets });
   }
 
   /** Waits for a running checkpoint, flushes the log and releases the directory. Idempotent. */
@@ -305,6 +311,7 @@ function createContext(o: ResolvedOptions, binding: NativeBinding,
   const ctx = new StoreContext(binding, index, log, epoch);
   index.lookup = recordLookup(ctx);
   installFlushChecksums(ctx);
+  installIndexGrowth(ctx);
   return ctx;
 }
 

@@ -95,10 +95,14 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
   const off = log.physicalOffset(address);
   ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
-  // A slow allocation may have refreshed the epoch, which lets an index resize move entries:
-  // the slot must be found again before it is used. On either retry the new record stays
-  // unpublished (Sealed, not Valid): garbage that scans and recovery skip.
-  if (slow && ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) return RETRY_NOW;
+  // A slow allocation may have refreshed the epoch, which lets an index resize move entries
+  // (and page-level maintenance may start one): the slot must be found again before it is
+  // used. On either retry the new record stays unpublished (Sealed, not Valid): garbage that
+  // scans and recovery skip.
+  if (slow) {
+    ctx.maintenance();
+    if (ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) return RETRY_NOW;
+  }
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   ctx.rec.publish(off);
   return DONE;

@@ -87,6 +87,11 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     return this.serialNo;
   }
 
+  /** Asynchronous operations issued and not finished (waiting for device reads). */
+  get pendingOperations(): number {
+    return this.pending.size;
+  }
+
   read(key: K): V | undefined {
     const k = this.begin(key);
     const hash = keyHash(k);

@@ -24,6 +24,11 @@ export class StoreContext {
   foundOffset = 0;
   /** The index entry (chain head address) the last operation started from. */
   seenEntry = 0;
+  /**
+   * Page-level upkeep (index growth: index-growth.ts), run by appendRecord after a slow
+   * allocation, where the operation finds its index slot again anyway. May move index slots.
+   */
+  maintenance: () => void = () => {};
   /** CRC32C of data[start, end) continuing from `seed`, on this store's engine. */
   readonly checksumRange: (data: Uint8Array, start: number, end: number, seed: number) => number;
 
