@@ -36,7 +36,7 @@
  */
 import { assert, FasterError } from '../errors.js';
 import type { NativeBinding } from '../native.js';
-import { readU32, writeU32 } from './log-entry.js';
+import { crc32cRange, readU32, writeU32 } from './log-entry.js';
 
 export const COMMIT_RECORD_MAGIC = 0x52434c46;
 export const COMMIT_RECORD_VERSION = 1;
@@ -197,8 +197,8 @@ function decodeBody(bytes: Uint8Array, at: number, length: number,
 
 function recordChecksum(binding: NativeBinding, bytes: Uint8Array, at: number,
   length: number): number {
-  const crc = binding.crc32c(bytes.subarray(at, at + 12), 0);
-  return binding.crc32c(bytes.subarray(at + 16, at + length), crc);
+  const crc = crc32cRange(binding, bytes, at, at + 12, 0);
+  return crc32cRange(binding, bytes, at + 16, at + length, crc);
 }
 
 export function writeU64(bytes: Uint8Array, at: number, value: number): void {

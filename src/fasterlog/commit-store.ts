@@ -32,7 +32,7 @@ import {
   commitRecordLength, decodeCommitRecord, encodeCommitRecord, readU64, writeU64,
   type CommitRecord, type DecodedCommit,
 } from './commit-metadata.js';
-import { readU32, writeU32 } from './log-entry.js';
+import { crc32cRange, readU32, writeU32 } from './log-entry.js';
 
 export const COMMIT_DEVICE_NAME = 'fasterlog.commits';
 export const RING_BYTES = 1 << 20;
@@ -220,6 +220,6 @@ export class CommitStore {
 
 function ringChecksum(binding: NativeBinding, bytes: Uint8Array, at: number,
   length: number): number {
-  const crc = binding.crc32c(bytes.subarray(at, at + 12), 0);
-  return binding.crc32c(bytes.subarray(at + 16, at + length), crc);
+  const crc = crc32cRange(binding, bytes, at, at + 12, 0);
+  return crc32cRange(binding, bytes, at + 16, at + length, crc);
 }

@@ -18,17 +18,17 @@ import { RETRY_NOW, WAIT_FLUSH, type HybridLog } from '../log/hybrid-log.js';
 import type { NativeBinding } from '../native.js';
 import { encodeCommitRecord, type CommitRecord } from './commit-metadata.js';
 import {
-  ENTRY_HEADER_BYTES, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING, writeU32,
+  ENTRY_HEADER_BYTES, entryChecksum, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING,
+  writeU32,
 } from './log-entry.js';
 
 export type AppendMode = 'sync' | 'try';
 /** `reserve` in 'try' mode: the buffer is full. */
 export const FULL = -1;
 const TRY_RETRIES = 64;
+const EMPTY = new Uint8Array(0);
 
 export class LogAppender {
-  private readonly word = new Uint8Array(4);
-
   constructor(
     private readonly log: HybridLog,
     private readonly binding: NativeBinding,
@@ -116,12 +116,9 @@ export class LogAppender {
   private seal(memory: Uint8Array, at: number, kind: number, length: number,
     payloadChecked: boolean, payload: Uint8Array | undefined): void {
     const word = entryWord(kind, length, payloadChecked);
-    writeU32(this.word, 0, word);
-    let crc = this.binding.crc32c(this.word, 0);
-    if (payloadChecked && payload !== undefined && length > 0) {
-      crc = this.binding.crc32c(payload, crc);
-    }
+    const checked = payloadChecked && payload !== undefined;
+    writeU32(memory, at, entryChecksum(this.binding, word, checked ? payload : EMPTY, 0,
+      checked ? length : 0));
     writeU32(memory, at + 4, word);
-    writeU32(memory, at, crc);
   }
 }
