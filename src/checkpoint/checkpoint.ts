@@ -6,7 +6,10 @@
  *
  * Kinds: a full checkpoint is index + log; `index: false` is log-only (recovery pairs it with
  * the newest index checkpoint, or replays the log from its begin address); `log: false` is
- * index-only (no version change; usable once a later log checkpoint pairs with it).
+ * index-only (no version change; usable once a later log checkpoint pairs with it). An
+ * incremental snapshot writes a delta on the last full snapshot taken by this store object
+ * (incremental.ts); with none, MAX_DELTAS deltas on it already, or part of its chain removed
+ * by retention, it takes a full snapshot and says so (`incremental: false` in its info).
  *
  * Durability order: index.dat (written atomically) and the log's data (main log synced, or
  * snapshot file synced) are durable before info.dat is written. A failure before info.dat
@@ -21,8 +24,9 @@ import type { StoreContext } from '../store/store-context.js';
 import type { CheckpointManager } from './checkpoint-manager.js';
 import type { CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CprSessions } from './cpr-sessions.js';
+import { MAX_DELTAS, writeDelta, type SnapshotChain } from './incremental.js';
 import { foldOver, writeSnapshot } from './log-checkpoint.js';
-import { indexName, newToken } from './naming.js';
+import { indexName, metadataName, newToken } from './naming.js';
 import type { StateMachine } from './state-machine.js';
 import { Phase } from './system-state.js';
 
@@ -82,6 +86,8 @@ export interface CheckpointHost {
   nextSequence: number;
   /** The index checkpoint a log-only checkpoint pairs with ('' when none). */
   pairedIndex: { token: string; start: number; final: number; bytes: number } | undefined;
+  /** The snapshot an incremental checkpoint adds a delta to; undefined: take a full one. */
+  snapshotChain: SnapshotChain | undefined;
 }
 
 interface IndexPart {
@@ -96,6 +102,8 @@ interface LogPart {
   readonly final: number;
   readonly head: number;
   readonly snapshotStart: number;
+  /** The chain this checkpoint extends, when it wrote a delta. */
+  readonly chain: SnapshotChain | undefined;
 }
 
 export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest):
@@ -120,7 +128,11 @@ export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest
     if (req.log) await machine.acknowledge(EpochMarker.CheckpointCompletionCallback, version);
     return meta;
   } catch (err) {
-    if (!committed) discard(host, token);
+    if (!committed) {
+      // A snapshot capture clears Dirty bits as it goes: after a failure the chain is broken.
+      if (req.snapshot) host.snapshotChain = undefined;
+      discard(host, token);
+    }
     throw err;
   } finally {
     machine.finish(version);
@@ -160,7 +172,10 @@ async function logPhases(host: CheckpointHost, token: string, req: CheckpointReq
   const final = log.tailAddress;
   const head = log.headAddress;
   let snapshotStart = final;
-  if (req.snapshot) {
+  const chain = req.incremental ? usableChain(host) : undefined;
+  if (chain !== undefined) {
+    ({ snapshotStart } = await writeDelta(ctx, host.storage, token, final));
+  } else if (req.snapshot) {
     ({ snapshotStart } = await writeSnapshot(ctx, host.storage, token, final,
       host.segmentBytes));
   } else {
@@ -168,7 +183,19 @@ async function logPhases(host: CheckpointHost, token: string, req: CheckpointReq
   }
   await machine.acknowledge(EpochMarker.WaitFlush, v + 1);
   machine.enter(Phase.PERSISTENCE_CALLBACK, v + 1);
-  return { begin, start, final, head, snapshotStart };
+  return { begin, start, final, head, snapshotStart, chain };
+}
+
+/**
+ * The chain an incremental snapshot may extend: not full, and every checkpoint of it still
+ * there (retention removes a chain's base once no kept checkpoint needs it).
+ */
+function usableChain(host: CheckpointHost): SnapshotChain | undefined {
+  const chain = host.snapshotChain;
+  if (chain === undefined || chain.deltaTokens.length >= MAX_DELTAS) return undefined;
+  const tokens = [chain.baseToken, ...chain.deltaTokens];
+  const present = tokens.every((t) => host.storage.readFile(metadataName(t)) !== undefined);
+  return present ? chain : undefined;
 }
 
 function metadataOf(host: CheckpointHost, token: string, req: CheckpointRequest, v: number,
@@ -179,7 +206,8 @@ function metadataOf(host: CheckpointHost, token: string, req: CheckpointRequest,
   const tail = host.ctx.log.tailAddress;
   return {
     token, sequence: host.nextSequence, version: v, createdAtMs: Date.now(),
-    log: req.log, snapshot: req.log && req.snapshot, index: req.index, incremental: false,
+    log: req.log, snapshot: req.log && req.snapshot, index: req.index,
+    incremental: log?.chain !== undefined,
     pageBytes: host.ctx.log.pageBytes, segmentBytes: host.segmentBytes,
     beginAddress: log?.begin ?? host.ctx.log.beginAddress,
     startAddress: log?.start ?? index?.final ?? tail,
@@ -188,7 +216,8 @@ function metadataOf(host: CheckpointHost, token: string, req: CheckpointRequest,
     headAddress: log?.head ?? host.ctx.log.headAddress,
     indexStartAddress: paired?.start ?? 0, indexFinalAddress: paired?.final ?? 0,
     indexBytes: paired?.bytes ?? 0, indexToken: paired?.token ?? '',
-    baseToken: '', deltaTokens: [],
+    baseToken: log?.chain?.baseToken ?? '',
+    deltaTokens: log?.chain === undefined ? [] : [...log.chain.deltaTokens, token],
     sessions: log === undefined ? [] : host.cpr.collect(v),
   };
 }
@@ -201,6 +230,11 @@ function afterCommit(host: CheckpointHost, meta: CheckpointMetadata): void {
       token: meta.token, start: meta.indexStartAddress, final: meta.indexFinalAddress,
       bytes: meta.indexBytes,
     };
+  }
+  if (meta.snapshot) {
+    host.snapshotChain = meta.incremental
+      ? { baseToken: meta.baseToken, deltaTokens: meta.deltaTokens }
+      : { baseToken: meta.token, deltaTokens: [] };
   }
   if (meta.log) host.cpr.forgetClosed();
   const lowest = host.manager.applyRetention();

@@ -4,6 +4,8 @@
  *    finalAddress is then durable there. Later updates of those records copy to the tail.
  *  - snapshot: the pages from FlushedUntilAddress to finalAddress are copied to the snapshot
  *    file; the main log is synced below FlushedUntilAddress. Records stay mutable in memory.
+ *    The copy clears the Dirty bits below finalAddress: it is the base of later incremental
+ *    snapshots (incremental.ts).
  *
  * REQUIRES (from the state machine): phase WAIT_FLUSH, so no session changes a record below
  * finalAddress in place; the copy therefore reads stable bytes, although sessions keep
@@ -15,6 +17,7 @@ import type { HybridLog } from '../log/hybrid-log.js';
 import type { Storage } from '../storage/storage.js';
 import { fillChecksums } from '../store/flush-checksums.js';
 import type { StoreContext } from '../store/store-context.js';
+import { alignedPage, clearDirty, copyPage } from './page-copy.js';
 import { SnapshotWriter } from './snapshot-file.js';
 
 /** Writes in flight while copying a snapshot (each with its own page buffer). */
@@ -53,6 +56,7 @@ export async function writeSnapshot(ctx: StoreContext, storage: Storage, token: 
       if (inFlight[slot] !== undefined) await inFlight[slot];
       const image = buffers[slot]!;
       copyPage(log, firstPage + i, image);
+      clearDirty(ctx, firstPage + i, final);
       finishImage(ctx, image, geometry.pageStart(firstPage + i), final);
       inFlight[slot] = writer.writePage(i, image);
     }
@@ -70,42 +74,4 @@ export function finishImage(ctx: StoreContext, image: Uint8Array, pageStart: num
   const end = Math.min(Math.max(final - pageStart, 0), image.length);
   image.fill(0, end);
   fillChecksums(ctx, image, pageStart, 0, end);
-}
-
-/**
- * Copies page `page` of the log into `dst`: the part below HeadAddress from the main log
- * (flushed, since HeadAddress <= FlushedUntilAddress), the rest from its frame under epoch
- * protection (read from the device instead if HeadAddress passed it meanwhile).
- */
-export function copyPage(log: HybridLog, page: number, dst: Uint8Array): void {
-  const { geometry, frames } = log;
-  const pageStart = geometry.pageStart(page);
-  let diskUntil = 0;
-  for (;;) {
-    log.epoch.protect();
-    let memoryFrom: number;
-    try {
-      memoryFrom = Math.min(log.pageBytes, Math.max(0, log.headAddress - pageStart));
-      if (memoryFrom <= diskUntil) {
-        if (memoryFrom < log.pageBytes) {
-          const start = frames.slotOffset(page % log.frameCount);
-          dst.set(frames.bytes.subarray(start + memoryFrom, start + log.pageBytes), memoryFrom);
-        }
-        return;
-      }
-    } finally {
-      log.epoch.unprotect();
-    }
-    const lo = geometry.sectorFloor(diskUntil);
-    log.device.readSync(dst.subarray(lo, geometry.sectorCeil(memoryFrom)), pageStart + lo);
-    diskUntil = memoryFrom;
-  }
-}
-
-/** A pageBytes buffer aligned for O_DIRECT. */
-export function alignedPage(ctx: StoreContext): Uint8Array {
-  const pageBytes = ctx.log.pageBytes;
-  const raw = new Uint8Array(new ArrayBuffer(pageBytes + 4096));
-  const skip = ctx.binding.alignmentOffset(raw, 4096);
-  return raw.subarray(skip, skip + pageBytes);
 }

@@ -20,9 +20,10 @@
  *   H       N*P    page firstPage + i at H + i * pageBytes
  *
  * The magic, header length and CRC are checked before the format version (a damaged version
- * field is damage). Pages are written first and the header last, then the device is synced; the checkpoint's
- * metadata is written after that. A truncated or damaged file fails the header or a page
- * checksum (missing bytes read as zeros): ERR_CORRUPTION naming the segment file and offset.
+ * field is damage). Pages are written first and the header last, then the device is synced;
+ * the checkpoint's metadata is written after that. A truncated or damaged file fails the
+ * header or a page checksum (missing bytes read as zeros): ERR_CORRUPTION naming the segment
+ * file and offset.
  * Thread rules: one thread (the checkpoint driver, or recovery).
  */
 import type { Device } from '../device/device.js';

@@ -21,14 +21,14 @@
 import type { CheckpointManager, MetadataScan } from '../checkpoint/checkpoint-manager.js';
 import type { CheckpointMetadata } from '../checkpoint/checkpoint-metadata.js';
 import { checkToken, indexName, metadataName } from '../checkpoint/naming.js';
-import { SnapshotReader } from '../checkpoint/snapshot-file.js';
 import type { Device } from '../device/device.js';
 import { corruption, FasterError, invalidArgument } from '../errors.js';
 import { HashIndex } from '../index/hash-index.js';
 import type { NativeBinding } from '../native.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResolvedOptions } from '../store/options.js';
-import { replayLog, type PageSource } from './log-replay.js';
+import { replayLog } from './log-replay.js';
+import { pageSource } from './page-source.js';
 
 export interface RecoveryReport {
   /** The checkpoint recovered from; undefined when the store started empty. */
@@ -169,7 +169,8 @@ function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
   { index: HashIndex; replayed: number } {
   checkGeometry(meta, env.options);
   const { index, recoverFrom: from } = loadIndex(env, meta, scan);
-  const source = pageSource(env, meta);
+  const source = pageSource(env.storage, meta, env.device.sectorBytes,
+    (d, seed) => env.binding.crc32c(d, seed));
   try {
     const replayed = replayLog({
       meta, device: env.device, index, recoverFrom: from, source: source.source,
@@ -215,32 +216,6 @@ function loadIndex(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
   }
   const index = HashIndex.load(env.binding, image, { path: name });
   return { index, recoverFrom: Math.max(meta.indexStartAddress, meta.beginAddress) };
-}
-
-function pageSource(env: Env, meta: CheckpointMetadata):
-  { source: PageSource; close(): void } {
-  if (!meta.snapshot) {
-    return {
-      source: { snapshotStart: meta.finalAddress, readSnapshotPage: () => undefined },
-      close: () => undefined,
-    };
-  }
-  const reader = new SnapshotReader(env.storage, meta.token, meta.segmentBytes,
-    env.device.sectorBytes, (d, s) => env.binding.crc32c(d, s));
-  const { layout } = reader;
-  const path = `${metadataName(meta.token)} / snapshot`;
-  if (layout.pageBytes !== meta.pageBytes || layout.finalAddress !== meta.finalAddress ||
-      (layout.pageCount > 0 && layout.firstPage * meta.pageBytes !== meta.snapshotStart)) {
-    reader.close();
-    throw corruption(path, 0, 'snapshot does not match its metadata');
-  }
-  return {
-    source: {
-      snapshotStart: meta.snapshotStart,
-      readSnapshotPage: (page, dst) => reader.readPage(page - layout.firstPage, dst),
-    },
-    close: () => reader.close(),
-  };
 }
 
 /** Removes the checkpoints newer than `meta`, and incomplete ones; returns their tokens. */

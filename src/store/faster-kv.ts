@@ -61,6 +61,8 @@ implements SessionHost<K, V, I>, CheckpointHost {
   nextSequence: number;
   /** @internal */
   pairedIndex: CheckpointHost['pairedIndex'];
+  /** @internal */
+  snapshotChain: CheckpointHost['snapshotChain'] = undefined;
   private readonly sessions = new Map<string, Session<K, V, I>>();
   private closedSessionOps = 0;
   private closed = false;

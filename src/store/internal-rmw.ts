@@ -56,6 +56,7 @@ export function internalRmw<I>(ctx: StoreContext, key: Uint8Array, hash: number,
   }
   if (address >= log.readOnlyAddress) {
     if (inPlaceOk && fns.inPlace !== undefined && fns.inPlace(rec.valueView(off), input)) {
+      rec.markDirty(off);
       return DONE;
     }
   } else if (address >= log.safeReadOnlyAddress) {

@@ -3,6 +3,8 @@
  * `off` is a physical offset into the frames (HybridLog.physicalOffset), 8-byte aligned, so the
  * header word's halves are the Int32 words `off >> 2` (lo) and `(off >> 2) + 1` (hi).
  *
+ * Dirty (for incremental snapshots): set on every new record and by every in-place change, so
+ * a record changed since the last snapshot capture always has it; only a capture clears it.
  * Thread rules: callers hold the epoch protected, so the frame cannot be reused under them.
  * Header flags change with Int32 Atomics on the hi word; PreviousAddress and the lengths are
  * written once, before the index CAS that publishes the record. Values in the mutable region
@@ -10,7 +12,7 @@
  * threads and uses reserved header bits).
  */
 import {
-  addressHi, addressLo, HI_SEALED, HI_TOMBSTONE, HI_VALID, previousAddressOf,
+  addressHi, addressLo, HI_DIRTY, HI_SEALED, HI_TOMBSTONE, HI_VALID, previousAddressOf,
 } from '../record/record-info.js';
 import {
   align8, OFFSET_KEY_BYTES, OFFSET_VALUE_BYTES, OFFSET_VALUE_CAPACITY, RECORD_HEADER_BYTES,
@@ -83,10 +85,17 @@ export class RecordMemory {
     this.mem.set(value, start);
     if (value.length < old) this.mem.fill(0, start + value.length, start + old);
     writeU32(this.mem, off + OFFSET_VALUE_BYTES, value.length);
+    this.markDirty(off);
   }
 
   setTombstone(off: number): void {
-    Atomics.or(this.mem32, (off >> 2) + 1, HI_TOMBSTONE);
+    Atomics.or(this.mem32, (off >> 2) + 1, HI_TOMBSTONE | HI_DIRTY);
+  }
+
+  /** After an in-place change. A plain load first: most records are dirty already. */
+  markDirty(off: number): void {
+    const i = (off >> 2) + 1;
+    if ((this.mem32[i]! & HI_DIRTY) === 0) Atomics.or(this.mem32, i, HI_DIRTY);
   }
 
   /**
@@ -110,7 +119,7 @@ export class RecordMemory {
     previousAddress: number, flagsHi: number): void {
     const i = off >> 2;
     this.mem32[i] = addressLo(previousAddress) | 0;
-    this.mem32[i + 1] = addressHi(previousAddress) | HI_SEALED | flagsHi;
+    this.mem32[i + 1] = addressHi(previousAddress) | HI_SEALED | HI_DIRTY | flagsHi;
     const mem = this.mem;
     writeU32(mem, off + OFFSET_KEY_BYTES, key.length);
     writeU32(mem, off + OFFSET_VALUE_CAPACITY, capacity);

@@ -4,7 +4,7 @@
  * (test/support/cpr-workload.ts), resumes the sessions and runs the workload with checkpoints
  * of every kind started and left running, then cuts power at a random moment — unsynced
  * writes are lost, the last one sometimes torn — and kills the "process" (ProcessStorage), so
- * the next cycle recovers from what survived: no checkpoint may ever be found damaged. 600
+ * the next cycle recovers from what survived: no checkpoint may ever be found damaged. 400
  * cycles per engine by default; `npm run test:crash` runs 5 x FASTERKV_CRASH_CYCLES (5,000).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -19,7 +19,7 @@ import {
 import { ProcessStorage } from '../support/process-storage.js';
 import { seededPrng, type Prng } from '../support/prng.js';
 
-const CYCLES = process.env.FASTERKV_CRASH_CYCLES === undefined ? 600
+const CYCLES = process.env.FASTERKV_CRASH_CYCLES === undefined ? 400
   : 5 * Number(process.env.FASTERKV_CRASH_CYCLES);
 
 type Kv = FasterKV<Uint8Array, Uint8Array, number>;

@@ -1,0 +1,89 @@
+/**
+ * Page-level helpers of the snapshot captures (log-checkpoint.ts, incremental.ts): copying a
+ * log page out of memory or from the main log, and walking a page's Dirty records in its frame.
+ * Every frame access happens under epoch protection, one page at a time; a page that left
+ * memory is read back from the main log, where it was flushed before it left.
+ */
+import type { HybridLog } from '../log/hybrid-log.js';
+import { HI_DIRTY } from '../record/record-info.js';
+import { OFFSET_CRC, recordChecksum, writeU32 } from '../record/record-layout.js';
+import { walkPageRecords } from '../record/record-walk.js';
+import type { StoreContext } from '../store/store-context.js';
+
+/**
+ * Copies page `page` of the log into `dst`: the part below HeadAddress from the main log
+ * (flushed, since HeadAddress <= FlushedUntilAddress), the rest from its frame under epoch
+ * protection (read from the device instead if HeadAddress passed it meanwhile).
+ */
+export function copyPage(log: HybridLog, page: number, dst: Uint8Array): void {
+  const { geometry, frames } = log;
+  const pageStart = geometry.pageStart(page);
+  let diskUntil = 0;
+  for (;;) {
+    log.epoch.protect();
+    let memoryFrom: number;
+    try {
+      memoryFrom = Math.min(log.pageBytes, Math.max(0, log.headAddress - pageStart));
+      if (memoryFrom <= diskUntil) {
+        if (memoryFrom < log.pageBytes) {
+          const start = frames.slotOffset(page % log.frameCount);
+          dst.set(frames.bytes.subarray(start + memoryFrom, start + log.pageBytes), memoryFrom);
+        }
+        return;
+      }
+    } finally {
+      log.epoch.unprotect();
+    }
+    const lo = geometry.sectorFloor(diskUntil);
+    log.device.readSync(dst.subarray(lo, geometry.sectorCeil(memoryFrom)), pageStart + lo);
+    diskUntil = memoryFrom;
+  }
+}
+
+/** A pageBytes buffer aligned for O_DIRECT. */
+export function alignedPage(ctx: StoreContext): Uint8Array {
+  const pageBytes = ctx.log.pageBytes;
+  const raw = new Uint8Array(new ArrayBuffer(pageBytes + 4096));
+  const skip = ctx.binding.alignmentOffset(raw, 4096);
+  return raw.subarray(skip, skip + pageBytes);
+}
+
+/** Clears Dirty on the records of `page` below `final` (after a full snapshot copied them). */
+export function clearDirty(ctx: StoreContext, page: number, final: number): void {
+  visitDirty(ctx, page, final, undefined);
+}
+
+export type Visit = (address: number, record: Uint8Array) => void;
+
+/**
+ * Under protection: for each Dirty record of `page` below `final` in its frame, clears Dirty
+ * and (with `visit`) hands over a checksummed copy. False when the page has left memory.
+ */
+export function visitDirty(ctx: StoreContext, page: number, final: number,
+  visit: Visit | undefined): boolean {
+  const { log, rec } = ctx;
+  const pageStart = log.geometry.pageStart(page);
+  log.epoch.protect();
+  try {
+    if (pageStart + log.pageBytes <= log.headAddress) return false;
+    const base = log.frames.slotOffset(page % log.frameCount);
+    const frame = log.frames.bytes.subarray(base, base + log.pageBytes);
+    const to = Math.min(final - pageStart, log.pageBytes);
+    walkPageRecords(frame, pageStart, 0, to, (off, size) => {
+      const hiIndex = ((base + off) >> 2) + 1;
+      if ((rec.mem32[hiIndex]! & HI_DIRTY) === 0) return;
+      if (visit !== undefined) visit(pageStart + off, checksummed(ctx, frame, off, size));
+      Atomics.and(rec.mem32, hiIndex, ~HI_DIRTY);
+    });
+    return true;
+  } finally {
+    log.epoch.unprotect();
+  }
+}
+
+export function checksummed(ctx: StoreContext, bytes: Uint8Array, off: number, size: number):
+  Uint8Array {
+  const record = bytes.slice(off, off + size);
+  writeU32(record, OFFSET_CRC, recordChecksum(record, 0, size, ctx.checksumRange));
+  return record;
+}
