@@ -4,6 +4,9 @@
  * Every record read is verified against its CRC32C; a mismatch is ERR_CORRUPTION naming the
  * segment file and offset. Callers hold NO epoch protection while these run (FASTER's rule:
  * never wait on I/O while protected) and re-check memory afterwards for newer records.
+ * BeginAddress may pass a chain address while its read is in flight (compaction truncates the
+ * log): a record that reads back as zeros from below BeginAddress ends the chain (it was
+ * logically deleted), and is not reported as damage.
  */
 import { corruption } from '../errors.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
@@ -20,6 +23,8 @@ import { copyOut } from './record-memory.js';
 export interface DiskRecord {
   readonly address: number;
   readonly tombstone: boolean;
+  /** The record's PreviousAddress: where its hash chain continues. */
+  readonly previousAddress: number;
   /** The value (unshared memory); empty for tombstones. */
   readonly value: Uint8Array;
 }
@@ -35,10 +40,14 @@ export class DiskRecordReader {
     this.crc = (d, start, end, seed) => binding.crc32c(d.subarray(start, end), seed);
   }
 
-  /** The newest record of `key` at or below `address` on the device, or undefined. */
-  findSync(key: Uint8Array, address: number): DiskRecord | undefined {
-    while (this.inLog(address)) {
+  /**
+   * The newest record of `key` at or below `address` on the device, or undefined; with
+   * `minAddress`, only records above it count (the walk stops at or below it).
+   */
+  findSync(key: Uint8Array, address: number, minAddress = 0): DiskRecord | undefined {
+    while (this.inLog(address) && address > minAddress) {
       const bytes = this.loadSync(address);
+      if (bytes === undefined) return undefined;
       const found = this.match(bytes, key, address);
       if (found !== undefined) return found;
       address = previousAddressOf(readU32(bytes, 0), readU32(bytes, 4));
@@ -47,9 +56,11 @@ export class DiskRecordReader {
   }
 
   /** Asynchronous findSync; many may be in flight (each uses its own buffers). */
-  async find(key: Uint8Array, address: number): Promise<DiskRecord | undefined> {
-    while (this.inLog(address)) {
+  async find(key: Uint8Array, address: number, minAddress = 0):
+    Promise<DiskRecord | undefined> {
+    while (this.inLog(address) && address > minAddress) {
       const bytes = await this.load(address);
+      if (bytes === undefined) return undefined;
       const found = this.match(bytes, key, address);
       if (found !== undefined) return found;
       address = previousAddressOf(readU32(bytes, 0), readU32(bytes, 4));
@@ -65,11 +76,12 @@ export class DiskRecordReader {
     const n = key.length;
     if (readU32(bytes, OFFSET_KEY_BYTES) !== n) return undefined;
     for (let i = 0; i < n; i++) if (bytes[RECORD_HEADER_BYTES + i] !== key[i]) return undefined;
-    const tombstone = (readU32(bytes, 4) & HI_TOMBSTONE) !== 0;
+    const hi = readU32(bytes, 4);
+    const tombstone = (hi & HI_TOMBSTONE) !== 0;
     const start = RECORD_HEADER_BYTES + align8(n);
     const value = tombstone ? new Uint8Array(0)
       : copyOut(bytes, start, readU32(bytes, OFFSET_VALUE_BYTES));
-    return { address, tombstone, value };
+    return { address, tombstone, previousAddress: previousAddressOf(readU32(bytes, 0), hi), value };
   }
 
   /** Up to FIRST_READ_BYTES, within the page and below FlushedUntilAddress. */
@@ -79,11 +91,13 @@ export class DiskRecordReader {
     return Math.max(RECORD_HEADER_BYTES, Math.min(pageLeft, FIRST_READ_BYTES, flushedLeft));
   }
 
-  private loadSync(address: number): Uint8Array {
+  /** The record at `address`, verified; undefined when truncated away meanwhile. */
+  private loadSync(address: number): Uint8Array | undefined {
     const first = this.firstReadBytes(address);
     this.ensure(first);
     this.log.readAtSync(address, first, this.buf.subarray(0, first));
     const size = this.checkedSize(this.buf, address);
+    if (size === 0) return undefined;
     if (size > first) {
       this.ensure(size);
       this.log.readAtSync(address, size, this.buf.subarray(0, size));
@@ -92,11 +106,12 @@ export class DiskRecordReader {
     return this.buf;
   }
 
-  private async load(address: number): Promise<Uint8Array> {
+  private async load(address: number): Promise<Uint8Array | undefined> {
     const first = this.firstReadBytes(address);
     let bytes = new Uint8Array(first);
     await this.log.readAt(address, first, bytes);
     const size = this.checkedSize(bytes, address);
+    if (size === 0) return undefined;
     if (size > first) {
       bytes = new Uint8Array(size);
       await this.log.readAt(address, size, bytes);
@@ -105,12 +120,17 @@ export class DiskRecordReader {
     return bytes;
   }
 
-  /** The record's size, checked to lie within its page; else ERR_CORRUPTION. */
+  /**
+   * The record's size, checked to lie within its page; 0 for the zeros of a segment truncated
+   * since the walk reached `address` (now below BeginAddress); else ERR_CORRUPTION.
+   */
   private checkedSize(bytes: Uint8Array, address: number): number {
     const size = recordSizeAt(bytes, 0);
     const pageLeft = this.log.pageBytes - (address % this.log.pageBytes);
-    if (readU32(bytes, 0) === 0 && readU32(bytes, 4) === 0 || size > pageLeft) {
-      throw this.damaged(address, `no valid record header (size ${size})`);
+    const zero = readU32(bytes, 0) === 0 && readU32(bytes, 4) === 0;
+    if (zero && address < this.log.beginAddress) return 0;
+    if (zero || size > pageLeft) {
+      throw recordDamage(this.log, address, `no valid record header (size ${size})`);
     }
     return size;
   }
@@ -118,18 +138,19 @@ export class DiskRecordReader {
   private verify(bytes: Uint8Array, address: number, size: number): void {
     const stored = readU32(bytes, OFFSET_CRC);
     if (recordChecksum(bytes, 0, size, this.crc) !== stored) {
-      throw this.damaged(address, 'record checksum mismatch');
+      throw recordDamage(this.log, address, 'record checksum mismatch');
     }
-  }
-
-  private damaged(address: number, what: string): Error {
-    const device = this.log.device;
-    const segment = Math.floor(address / device.segmentBytes);
-    return corruption(`${device.name}.${segment}`, address % device.segmentBytes,
-      `${what} (log address ${address})`);
   }
 
   private ensure(size: number): void {
     if (this.buf.length < size) this.buf = new Uint8Array(Math.max(size, this.buf.length * 2));
   }
+}
+
+/** ERR_CORRUPTION for the log record at `address`, naming its segment file and offset. */
+export function recordDamage(log: HybridLog, address: number, what: string): Error {
+  const device = log.device;
+  const segment = Math.floor(address / device.segmentBytes);
+  return corruption(`${device.name}.${segment}`, address % device.segmentBytes,
+    `${what} (log address ${address})`);
 }
