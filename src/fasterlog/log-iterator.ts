@@ -15,7 +15,8 @@
  * Truncation: if BeginAddress passes the iterator's position (truncateUntil, retention), the
  * iterator continues at BeginAddress: the entries below are gone.
  * Named iterators: `completeUntil(address)` records that everything below `address` was
- * consumed; the next commit persists it, and a later `scan({ name })` resumes there.
+ * consumed; the next commit persists it, and a later `scan({ name })` resumes there. A scan
+ * that does not follow frees its name when it reaches its end.
  * Thread rules: the log's JS thread; one consumer per iterator.
  */
 import { FasterError, invalidArgument } from '../errors.js';
@@ -101,6 +102,7 @@ export class FasterLogIterator implements Iterable<LogEntry>, AsyncIterable<LogE
     for (;;) {
       if (this.closed || !this.host.isOpen()) return undefined;
       const entry = this.step(this.host.limit(this.uncommitted));
+      if (entry === undefined && !this.follow) this.close();
       if (entry !== NEED_BYTES) return entry;
       this.host.source.loadSync(this.image, this.wantPage, this.wantFrom, this.wantTo);
     }
@@ -115,8 +117,10 @@ export class FasterLogIterator implements Iterable<LogEntry>, AsyncIterable<LogE
         await this.host.source.load(this.image, this.wantPage, this.wantFrom, this.wantTo);
         continue;
       }
-      if (entry !== undefined || !this.follow || this.nextAddress >= this.endAddress) {
-        return entry;
+      if (entry !== undefined) return entry;
+      if (!this.follow || this.nextAddress >= this.endAddress) {
+        this.close();
+        return undefined;
       }
       if (!(await this.host.waitBeyond(this.nextAddress, this.uncommitted))) return undefined;
     }
@@ -131,10 +135,13 @@ export class FasterLogIterator implements Iterable<LogEntry>, AsyncIterable<LogE
     }
     if (address <= this.completed) return;
     this.completed = address;
-    if (this.name !== undefined && !this.closed) this.host.complete(this.name, address);
+    if (this.name !== undefined) this.host.complete(this.name, address);
   }
 
-  /** Ends the iteration and frees the name. Idempotent. */
+  /**
+   * Ends the iteration and frees the name (done by itself when a scan that does not follow
+   * reaches its end). completeUntil still records positions afterwards. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;

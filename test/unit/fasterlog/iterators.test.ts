@@ -75,6 +75,21 @@ describe.each(availableEngines())('FasterLog scans (%s engine)', (engine) => {
       await again.close();
     });
 
+  it('frees a name when its scan ends, and still takes completeUntil after the loop',
+    async () => {
+      const log = await FasterLog.open({ storage: new MemoryStorage(), ...options });
+      for (let i = 0; i < 5; i++) log.enqueue(entryBytes(i, 20));
+      await log.commit();
+      const consumer = log.scan({ name: 'batch-job' });
+      let last = 0;
+      for await (const { nextAddress } of consumer) last = nextAddress;
+      consumer.completeUntil(last);
+      expect(log.iteratorPositions()).toMatchObject([{ name: 'batch-job',
+        completedUntilAddress: last, open: false }]);
+      expect(log.scan({ name: 'batch-job' }).next()).toBeUndefined();
+      await log.close();
+    });
+
   it('forgets a removed named iterator with the next commit', async () => {
     const dir = tempDir();
     const log = await FasterLog.open({ dir, ...options });
