@@ -21,6 +21,7 @@ import { FasterError } from '../errors.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import { HI_TOMBSTONE } from '../record/record-info.js';
 import { align8, recordSize } from '../record/record-layout.js';
+import type { HybridLog } from '../log/hybrid-log.js';
 import type { StoreContext } from './store-context.js';
 
 export const DONE = 0;
@@ -90,7 +91,7 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   if (size > log.pageBytes) throw tooLarge(key, value, log.pageBytes);
   let address = log.tryAllocate(size);
   let slow = address <= 0;
-  if (slow) address = log.allocate(size);
+  if (slow) address = allocateSlow(log, size);
   slow ||= (address & ctx.pageMask) === 0;
   const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
   const off = log.physicalOffset(address);
@@ -106,6 +107,21 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   ctx.rec.publish(off);
   return DONE;
+}
+
+/**
+ * log.allocate, after a fast allocation failed. When a failed flush keeps the frame it needs
+ * from being freed, the error (ERR_IO) fails this operation only: the failed pages are marked
+ * for a new write first, so the next operation that needs a frame writes them again (the
+ * device may have recovered, e.g. space was freed after ENOSPC).
+ */
+function allocateSlow(log: HybridLog, size: number): number {
+  try {
+    return log.allocate(size);
+  } catch (err) {
+    if (log.flushErrorAddress !== undefined) log.retryFailedFlushes();
+    throw err;
+  }
 }
 
 function tooLarge(key: Uint8Array, value: Uint8Array | null, pageBytes: number): FasterError {
