@@ -154,15 +154,15 @@ export class HybridLog {
     };
   }
 
-  get beginAddress(): number { return this.state.load(W_BEGIN); }
-  get headAddress(): number { return this.state.load(W_HEAD); }
-  get safeHeadAddress(): number { return this.state.load(W_SAFE_HEAD); }
-  get closedUntilAddress(): number { return this.state.load(W_CLOSED_UNTIL); }
-  get readOnlyAddress(): number { return this.state.load(W_READ_ONLY); }
-  get safeReadOnlyAddress(): number { return this.state.load(W_SAFE_READ_ONLY); }
-  get flushedUntilAddress(): number { return this.state.load(W_FLUSHED_UNTIL); }
+  get beginAddress(): number { return this.state.loadMarker(W_BEGIN); }
+  get headAddress(): number { return this.state.loadMarker(W_HEAD); }
+  get safeHeadAddress(): number { return this.state.loadMarker(W_SAFE_HEAD); }
+  get closedUntilAddress(): number { return this.state.loadMarker(W_CLOSED_UNTIL); }
+  get readOnlyAddress(): number { return this.state.loadMarker(W_READ_ONLY); }
+  get safeReadOnlyAddress(): number { return this.state.loadMarker(W_SAFE_READ_ONLY); }
+  get flushedUntilAddress(): number { return this.state.loadMarker(W_FLUSHED_UNTIL); }
   /** Begin address whose segment truncation has been issued on the device. */
-  get persistedBeginAddress(): number { return this.state.load(W_PERSISTED_BEGIN); }
+  get persistedBeginAddress(): number { return this.state.loadMarker(W_PERSISTED_BEGIN); }
 
   /** The next address to be allocated. */
   get tailAddress(): number {
