@@ -117,9 +117,7 @@ export function indexFindOrCreateTag(handle: number, hash: number, beginAddress:
 }
 
 export function indexReadEntry(handle: number, slot: number): number {
-  const m = slotMemory(handle, slot);
-  m.load64(slot);
-  return entryAddress(loaded.lo, loaded.hi);
+  return slotMemory(handle, slot).loadEntryAddress(slot);
 }
 
 export function indexCasEntryAddress(
