@@ -73,12 +73,24 @@ export interface DecodedCommit extends CommitRecord {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** UTF-8 of recently encoded iterator names: every commit encodes the same few names. */
+const encodedNames = new Map<string, Uint8Array>();
+
+function utf8(name: string): Uint8Array {
+  let bytes = encodedNames.get(name);
+  if (bytes === undefined) {
+    if (encodedNames.size >= 4 * MAX_ITERATORS) encodedNames.clear();
+    bytes = encoder.encode(name);
+    encodedNames.set(name, bytes);
+  }
+  return bytes;
+}
 
 /** Bytes `record` encodes to. */
 export function commitRecordLength(iterators: ReadonlyMap<string, number>,
   cookie: Uint8Array | undefined): number {
   let length = COMMIT_HEADER_BYTES + (cookie?.length ?? 0);
-  for (const name of iterators.keys()) length += 10 + encoder.encode(name).length;
+  for (const name of iterators.keys()) length += 10 + utf8(name).length;
   return length;
 }
 
@@ -115,13 +127,13 @@ export function encodeCommitRecord(binding: NativeBinding, record: CommitRecord,
   target[at + 73] = segmentBits;
   let p = at + COMMIT_HEADER_BYTES;
   for (const [name, address] of record.iterators) {
-    const utf8 = encoder.encode(name);
-    assert(utf8.length > 0 && utf8.length <= MAX_ITERATOR_NAME_BYTES, 'bad iterator name');
+    const bytes = utf8(name);
+    assert(bytes.length > 0 && bytes.length <= MAX_ITERATOR_NAME_BYTES, 'bad iterator name');
     writeU64(target, p, address);
-    target[p + 8] = utf8.length & 0xff;
-    target[p + 9] = utf8.length >>> 8;
-    target.set(utf8, p + 10);
-    p += 10 + utf8.length;
+    target[p + 8] = bytes.length & 0xff;
+    target[p + 9] = bytes.length >>> 8;
+    target.set(bytes, p + 10);
+    p += 10 + bytes.length;
   }
   if (record.cookie !== undefined) target.set(record.cookie, p);
   const checksum = recordChecksum(binding, target, at, length);

@@ -28,6 +28,8 @@ export class IteratorRegistry {
   private readonly positions = new Map<string, number>();
   private committed = new Map<string, number>();
   private readonly openNames = new Set<string>();
+  private lastSnapshot: ReadonlyMap<string, number> = new Map();
+  private snapshotVersion = -1;
 
   /** Starts from the positions a recovered commit holds. */
   constructor(recovered: ReadonlyMap<string, number>) {
@@ -83,7 +85,9 @@ export class IteratorRegistry {
   /** Raises every position below `beginAddress` to it (the entries below are gone). */
   clampTo(beginAddress: number): void {
     for (const [name, address] of this.positions) {
-      if (address < beginAddress) this.positions.set(name, beginAddress);
+      if (address >= beginAddress) continue;
+      this.positions.set(name, beginAddress);
+      this.version++;
     }
   }
 
@@ -96,8 +100,13 @@ export class IteratorRegistry {
     return low;
   }
 
-  snapshot(): Map<string, number> {
-    return new Map(this.positions);
+  /** The positions now; the same map until something changes (commits snapshot it often). */
+  snapshot(): ReadonlyMap<string, number> {
+    if (this.snapshotVersion !== this.version) {
+      this.lastSnapshot = new Map(this.positions);
+      this.snapshotVersion = this.version;
+    }
+    return this.lastSnapshot;
   }
 
   /** A commit holding `positions` is durable. */
