@@ -32,6 +32,9 @@ import type { Storage } from '../storage/storage.js';
 import { makeRmwAdapter, type RmwAdapter } from './internal-rmw.js';
 import { resolveOptions, type FasterKVOptions, type ResolvedOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
+import {
+  compactLog, retainedLogBegin, type CompactOptions, type CompactionResult,
+} from './compaction.js';
 import { installIndexGrowth } from './index-growth.js';
 import { StoreContext } from './store-context.js';
 import { installFlushChecksums } from './flush-checksums.js';
@@ -66,7 +69,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
   private readonly sessions = new Map<string, Session<K, V, I>>();
   private closedSessionOps = 0;
   private closed = false;
-  /** The checkpoint running or last run; checkpoints run one after another. */
+  /** The checkpoint or compaction running or last run; they run one after another. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -186,6 +189,20 @@ implements SessionHost<K, V, I>, CheckpointHost {
     return this.manager.scan().good.map(toInfo);
   }
 
+  /**
+   * Copies the live records below `until` to the tail, moves BeginAddress past them and deletes
+   * the segment files below (compaction.ts). Runs in turn with checkpoints; operations go on.
+   */
+  compact(options: CompactOptions): Promise<CompactionResult> {
+    this.checkOpen();
+    const run = this.checkpointChain.then(() => {
+      this.checkOpen();
+      return compactLog(this, options);
+    });
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
+  }
+
   /** Counters and markers; computed on demand, nothing is counted per operation. */
   stats(): FasterKVStats {
     let ops = this.closedSessionOps;
@@ -246,6 +263,11 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const rec = this.ctx.rec;
     if (this.valueCodec === undefined) return rec.copyValue(off) as V;
     return this.valueCodec.decode(rec.valueView(off));
+  }
+
+  /** @internal for compaction: the lowest begin address a retained checkpoint needs. */
+  retainedLogBegin(): number | undefined {
+    return retainedLogBegin(this.manager, this.options.retainCheckpoints);
   }
 
   decodeValue(bytes: Uint8Array): V {
