@@ -33,6 +33,7 @@ import { FasterError, invalidArgument } from '../errors.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import { commitRecordLength, type CommitRecord } from './commit-metadata.js';
 import type { CommitScheduler, CommitTarget } from './commit-policy.js';
+import type { CommitState } from './commit-state.js';
 import type { CommitStore, RingWrite } from './commit-store.js';
 import { CommitWaiters } from './commit-waiters.js';
 import type { IteratorRegistry } from './iterator-registry.js';
@@ -85,6 +86,8 @@ export interface CommitterParts {
   readonly needsMetadata: (record: CommitRecord) => boolean;
   /** Runs after each durable commit, in order; `inMetadata`: its ring record is durable. */
   readonly onCommitted: (record: CommitRecord, inMetadata: boolean) => void;
+  /** Where durable commits are published for other threads. */
+  readonly state: CommitState;
 }
 
 /** Where the chain stands after recovery (the anchor record). */
@@ -122,6 +125,8 @@ export class Committer implements CommitTarget {
     this.issuedBegin = start.record.beginAddress;
     this.issuedIterators = parts.iterators.version;
     this.tipChecksum = start.checksum;
+    parts.state.publish(start.record.untilAddress, start.record.beginAddress,
+      start.record.commitNumber);
   }
 
   get inFlight(): number {
@@ -329,6 +334,8 @@ export class Committer implements CommitTarget {
       }
       this.lastCommit = record;
       this.completed++;
+      this.parts.state.publish(this.committedUntilAddress, record.beginAddress,
+        record.commitNumber);
       this.parts.iterators.committedAs(record.iterators);
       this.waiters.resolveBelow(this.committedUntilAddress);
       for (const c of flight.callers) c.resolve(this.committedUntilAddress);

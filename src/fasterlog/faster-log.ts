@@ -9,8 +9,9 @@
  * of `enqueueAndWaitForCommit` / `waitForCommit` / `commit` resolves only then: its bytes and
  * the commit record covering it are on the device (fdatasync'ed). `enqueue` alone only puts
  * the entry in memory.
- * Thread rules: one JS thread. Shared memory (the epoch and the hybrid log's frames and
- * markers) leaves room for worker threads to attach later.
+ * Thread rules: one JS thread. What other threads would need lives in shared memory — the
+ * epoch, the hybrid log's frames and markers, and the last durable commit (commit-state.ts)
+ * — so worker threads can attach to the log later.
  */
 import type { DeviceStats } from '../device/device.js';
 import { FasterError, invalidArgument } from '../errors.js';

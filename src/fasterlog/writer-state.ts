@@ -15,6 +15,7 @@
 import { FasterError, invalidArgument } from '../errors.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import { CommitScheduler } from './commit-policy.js';
+import { CommitState } from './commit-state.js';
 import type { CommitStore, RingWrite } from './commit-store.js';
 import { Committer } from './committer.js';
 import { EntryReads } from './entry-read.js';
@@ -37,6 +38,8 @@ export class WriterState {
   readonly maintenance: LogMaintenance;
   readonly reads: EntryReads;
   readonly store: CommitStore;
+  /** The last durable commit, in shared memory for threads that attach later. */
+  readonly state = new CommitState();
   private readonly formatter: LogFormatter;
   /** Set by a scan waiting for uncommitted entries: the next enqueue wakes it. */
   wakeOnEnqueue = false;
@@ -67,7 +70,7 @@ export class WriterState {
       depth: DEFAULT_COMMIT_DEPTH, writerNonce: parts.writerNonce,
       beforeIssue: () => this.writeAnchor(),
       afterIssue: () => this.formatter.afterCommitIssued(log.tailAddress),
-      needsMetadata: (record) => this.maintenance.needsMetadata(record),
+      needsMetadata: (record) => this.maintenance.needsMetadata(record), state: this.state,
       onCommitted: (record, inMetadata) => {
         this.maintenance.onCommitted(record, inMetadata);
         this.wake();

@@ -164,3 +164,22 @@ describe.each(availableEngines())('FasterLog commits (%s engine)', (engine) => {
     });
   });
 });
+
+describe('FasterLog commit state in shared memory', () => {
+  it('publishes each durable commit where another thread can read and wait for it',
+    async () => {
+      const { CommitState } = await import('../../../src/fasterlog/commit-state.js');
+      const log = await FasterLog.open({ storage: new MemoryStorage(), ...small });
+      const state = (log as unknown as { writer: { state: InstanceType<typeof CommitState> } })
+        .writer.state;
+      const view = new CommitState(state.buffer);
+      const before = view.sequence;
+      const waiting = Atomics.waitAsync(new Int32Array(state.buffer), 6, before);
+      await log.enqueueAndWaitForCommit(entryBytes(1, 10));
+      expect(await waiting.value).toBe('ok');
+      expect(view.committedUntilAddress).toBe(log.committedUntilAddress);
+      expect(view.commitNumber).toBe(log.commitNumber);
+      expect(view.committedBeginAddress).toBe(64);
+      await log.close();
+    });
+});
