@@ -36,6 +36,9 @@ import {
   compactLog, retainedLogBegin, type CompactOptions, type CompactionResult,
 } from './compaction.js';
 import { installIndexGrowth } from './index-growth.js';
+import {
+  logScan, scanLive, type LogRecord, type RecordIterable, type ScanRange, type ScanRecord,
+} from './iteration.js';
 import { StoreContext } from './store-context.js';
 import { installFlushChecksums } from './flush-checksums.js';
 import { collectStats, type FasterKVStats } from './stats.js';
@@ -190,6 +193,21 @@ implements SessionHost<K, V, I>, CheckpointHost {
   }
 
   /**
+   * Every live record in address order, history included (FASTER's Log.Scan): see
+   * iteration.ts. Iterate with `for...of` or `for await`.
+   */
+  logScan(range?: ScanRange): RecordIterable<LogRecord<K, V>> {
+    this.checkOpen();
+    return logScan(this, range);
+  }
+
+  /** Each live key once with its latest value (FASTER's Iterate): see iteration.ts. */
+  scan(range?: ScanRange): RecordIterable<ScanRecord<K, V>> {
+    this.checkOpen();
+    return scanLive(this, range);
+  }
+
+  /**
    * Copies the live records below `until` to the tail, moves BeginAddress past them and deletes
    * the segment files below (compaction.ts). Runs in turn with checkpoints; operations go on.
    */
@@ -263,6 +281,10 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const rec = this.ctx.rec;
     if (this.valueCodec === undefined) return rec.copyValue(off) as V;
     return this.valueCodec.decode(rec.valueView(off));
+  }
+
+  decodeKey(bytes: Uint8Array): K {
+    return this.keyCodec === undefined ? bytes as K : this.keyCodec.decode(bytes);
   }
 
   /** @internal for compaction: the lowest begin address a retained checkpoint needs. */

@@ -4,8 +4,16 @@
  * every key the run touched reads back as the model says.
  */
 import { expect } from 'vitest';
-import type { Session } from '../../src/store/session.js';
 import type { Prng } from './prng.js';
+
+/** What the model drives: a byte-keyed, byte-valued session (any RMW input type). */
+export interface KvSession {
+  upsert(key: Uint8Array, value: Uint8Array): number;
+  delete(key: Uint8Array): number;
+  read(key: Uint8Array): Uint8Array | undefined;
+  upsertAsync(key: Uint8Array, value: Uint8Array): Promise<number>;
+  deleteAsync(key: Uint8Array): Promise<number>;
+}
 
 export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -31,7 +39,7 @@ export class KvModel {
   }
 
   /** Upserts (most of the time) or deletes a random key in `s` and in the model. */
-  step(s: Session, rng: Prng, fresh = 0.25): void {
+  step(s: KvSession, rng: Prng, fresh = 0.25): void {
     const key = this.key(rng, fresh);
     if (rng.int(8) === 0) {
       s.delete(key);
@@ -44,7 +52,7 @@ export class KvModel {
   }
 
   /** As step, through the async API. */
-  async stepAsync(s: Session, rng: Prng, fresh = 0.25): Promise<void> {
+  async stepAsync(s: KvSession, rng: Prng, fresh = 0.25): Promise<void> {
     const key = this.key(rng, fresh);
     if (rng.int(8) === 0) {
       this.values.delete(hexOf(key));
@@ -57,7 +65,7 @@ export class KvModel {
   }
 
   /** Every key ever used reads back as the model says (sync reads). */
-  expectMatches(s: Session): void {
+  expectMatches(s: KvSession): void {
     for (const key of this.keys) expect(s.read(key), `key ${hexOf(key)}`).toEqual(this.get(key));
   }
 

@@ -77,7 +77,7 @@ describe.each(availableEngines())('FasterKV on a failing device (%s engine)', (e
   });
 
   it('does not apply an RMW whose device read failed', async () => {
-    const store = await open<bigint>({ valueCodec: codecs.uint64, rmw: rmwFunctions.counter });
+    const store = await open<bigint>({ valueCodec: codecs.uint64, rmw: rmwFunctions.counter as never });
     const s = store.newSession();
     s.rmw(bytesOf('counter'), 5);
     for (let i = 0; i < 2000; i++) s.upsert(bytesOf(`filler-${i}`), 1n);
