@@ -18,8 +18,11 @@
  * Each bucket is the arena's 64 bytes except its overflow entry: bits 0..47 hold the number k
  * of the next overflow bucket in the image (0 = end of chain), bits 48..63 (latch) are zero.
  *
- * Fuzzy: the dump runs while operations continue, reading each entry with one atomic 64-bit
- * load, so no entry is torn but the image mixes states from during the dump. Recovery replays
+ * Fuzzy: the dump runs while operations continue, reading each key entry with one aligned
+ * 8-byte load through a Float64Array (one access on 64-bit targets, as IndexMemory's
+ * loadEntryAddress; an entry is never a NaN pattern, so the double carries its bits) and each
+ * overflow pointer with an atomic 64-bit load, so no entry is torn but the image mixes states
+ * from during the dump. Recovery replays
  * the log from the address recorded before the dump started, which repairs it. Tentative
  * entries may be captured; `loadImage` clears them. REQUIRES for dump: no index resize in
  * progress (phase REST); the checkpoint state machine never overlaps a grow.
@@ -54,8 +57,9 @@ export function dumpImage(m: IndexMemory, crc32c: Crc32c): Uint8Array {
   chains.forEach((bucket, k) => numbering.set(bucket, k + 1));
   const image = new Uint8Array(IMAGE_HEADER_BYTES + (buckets + chains.length) * BUCKET_BYTES);
   const words = new Int32Array(image.buffer);
-  for (let i = 0; i < buckets; i++) copyBucket(m, first + i, words, i, numbering);
-  chains.forEach((bucket, k) => copyBucket(m, bucket, words, buckets + k, numbering));
+  const doubles = new Float64Array(image.buffer);
+  for (let i = 0; i < buckets; i++) copyBucket(m, first + i, words, doubles, i, numbering);
+  chains.forEach((bucket, k) => copyBucket(m, bucket, words, doubles, buckets + k, numbering));
   const view = new DataView(image.buffer);
   view.setUint32(0, IMAGE_MAGIC, true);
   view.setUint32(4, IMAGE_VERSION, true);
@@ -140,17 +144,14 @@ function collectChain(m: IndexMemory, bucket: number, chains: number[]): void {
 }
 
 /** Copies one bucket; a successor appended after `collectChain` ran ends the chain. */
-function copyBucket(
-  m: IndexMemory, bucket: number, words: Int32Array, at: number, numbering: Map<number, number>,
-): void {
-  const dst = (IMAGE_HEADER_BYTES + at * BUCKET_BYTES) / 4;
-  for (let e = 0; e < KEY_SLOTS; e++) {
-    m.load64(bucket * ENTRIES_PER_BUCKET + e);
-    words[dst + 2 * e] = loaded.lo;
-    words[dst + 2 * e + 1] = loaded.hi;
-  }
-  m.load64(bucket * ENTRIES_PER_BUCKET + OVERFLOW_SLOT);
-  words[dst + 2 * OVERFLOW_SLOT] = numbering.get(loaded.lo) ?? 0;
+function copyBucket(m: IndexMemory, bucket: number, words: Int32Array, doubles: Float64Array,
+  at: number, numbering: Map<number, number>): void {
+  const dst = (IMAGE_HEADER_BYTES + at * BUCKET_BYTES) / 8;
+  const src = bucket * ENTRIES_PER_BUCKET;
+  const f64 = m.f64;
+  for (let e = 0; e < KEY_SLOTS; e++) doubles[dst + e] = f64[src + e]!;
+  m.load64(src + OVERFLOW_SLOT);
+  words[2 * (dst + OVERFLOW_SLOT)] = numbering.get(loaded.lo) ?? 0;
 }
 
 function imageCrc(image: Uint8Array, crc32c: Crc32c): number {

@@ -1,5 +1,6 @@
 /** Every benchmark trial, in the order the default run executes them. */
 import type { Trial } from '../trial.js';
+import { checkpointTrials } from './checkpoint.js';
 import { crc32cTrial, keyHashTrial } from './checksum.js';
 import { deviceTrials } from './device.js';
 import { fasterLogTrials } from './fasterlog.js';
@@ -7,6 +8,7 @@ import { ycsbTrials } from './ycsb.js';
 
 export const trials: readonly Trial[] = [
   crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials, ...fasterLogTrials,
+  ...checkpointTrials,
 ];
 
 export function findTrial(name: string): Trial | undefined {
