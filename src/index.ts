@@ -15,7 +15,11 @@ export { MemoryStorage } from './storage/memory-storage.js';
 export { FasterKV } from './store/faster-kv.js';
 export type { FasterKVOptions } from './store/options.js';
 export { Session } from './store/session.js';
-export type { FasterKVStats } from './store/stats.js';
+export type { FasterKVStats, IndexStats } from './store/stats.js';
+export type {
+  LogRecord, RecordIterable, ScanRange, ScanRecord,
+} from './store/iteration.js';
+export type { CompactOptions, CompactionResult } from './store/compaction.js';
 export { codecs } from './codec/codecs.js';
 export type { Codec } from './codec/codecs.js';
 export { rmwFunctions } from './store/rmw-functions.js';
