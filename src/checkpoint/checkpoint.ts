@@ -112,20 +112,15 @@ export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest
   machine.activate();
   const token = newToken();
   const v = machine.state.version;
-  let version = v;
   let committed = false;
   try {
     const index = req.index ? await indexPhases(host, token, v) : undefined;
-    let log: LogPart | undefined;
-    if (req.log) {
-      version = v + 1;
-      log = await logPhases(host, token, req, v);
-    }
+    const log = req.log ? await logPhases(host, token, req, v) : undefined;
     const meta = metadataOf(host, token, req, v, index, log);
     host.manager.commit(meta);
     committed = true;
     afterCommit(host, meta);
-    if (req.log) await machine.acknowledge(EpochMarker.CheckpointCompletionCallback, version);
+    if (req.log) await machine.acknowledge(EpochMarker.CheckpointCompletionCallback, v + 1);
     return meta;
   } catch (err) {
     if (!committed) {
@@ -135,7 +130,8 @@ export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest
     }
     throw err;
   } finally {
-    machine.finish(version);
+    // The version reached stays: sessions that moved to v+1 never go back.
+    machine.finish(machine.state.version);
   }
 }
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../../../src/native.js';
 import { FasterKV } from '../../../src/store/faster-kv.js';
 import type { Device } from '../../../src/device/device.js';
+import { FaultStorage } from '../../../src/storage/fault-storage.js';
 import { MemoryStorage } from '../../../src/storage/memory-storage.js';
 import type { StorageDeviceOptions } from '../../../src/storage/storage.js';
 import { rmwFunctions } from '../../../src/store/rmw-functions.js';
@@ -136,6 +137,27 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
     expect(textOf(r.read(bytesOf('after')))).toBe('1');
     await back.close();
   });
+
+  it('returns to REST after a failed checkpoint, removes its files, and checkpoints again',
+    async () => {
+      const storage = new FaultStorage();
+      const kv = await FasterKV.open({ storage, engine, ...TINY });
+      const s = kv.newSession('s');
+      s.upsert(bytesOf('k'), bytesOf('v1'));
+      storage.failNext({ op: 'write', errno: 'ENOSPC', pathPrefix: 'checkpoints/' });
+      await expect(kv.checkpoint({ type: 'snapshot' })).rejects.toMatchObject({
+        code: 'ERR_IO', errno: 'ENOSPC' });
+      expect(kv.systemState.phase).toBe(0);
+      expect(storage.list('checkpoints/')).toEqual([]);
+      s.upsert(bytesOf('k'), bytesOf('v2'));
+      expect(s.cprState).toEqual({ phase: 'REST', version: 2 });
+      storage.failNext({ op: 'writeFile', errno: 'EIO', pathPrefix: 'checkpoints/' });
+      await expect(kv.checkpoint({ log: false })).rejects.toMatchObject({ code: 'ERR_IO' });
+      expect(kv.systemState.version).toBe(2);
+      const info = await kv.checkpoint({ type: 'snapshot', incremental: true });
+      expect(info).toMatchObject({ version: 2, incremental: false, sessions: { s: 2 } });
+      await kv.close();
+    });
 
   it('runs checkpoints asked for at once one after another', async () => {
     const kv = await openTiny(engine);
