@@ -91,6 +91,8 @@ export class HybridLog {
   readonly binding: NativeBinding;
   /** Whether page turns write the newly read-only page at once (HybridLogOptions). */
   readonly eagerFlush: boolean;
+  /** Whether closing a page zeroes its frame (HybridLogOptions). */
+  readonly zeroClosedFrames: boolean;
   /** @internal shared state; for the log's own modules and tests. */
   readonly state: LogState;
   readonly flusher: LogFlusher;
@@ -118,6 +120,7 @@ export class HybridLog {
       this.mutableFraction = checkFraction(opts.mutableFraction ?? 0.9);
       this.actionKindBase = opts.actionKindBase ?? 1;
       this.eagerFlush = opts.eagerFlush ?? true;
+      this.zeroClosedFrames = opts.zeroClosedFrames ?? true;
       const frameCount = checkFrames(opts.memoryBytes, pageBytes, epoch.maxThreads);
       const alignment = opts.frameAlignment ?? Math.max(4096, device.sectorBytes);
       this.frames = new PageFrames({ frameCount, pageBytes, alignment, binding });
@@ -127,6 +130,7 @@ export class HybridLog {
       this.mutableFraction = handle.mutableFraction;
       this.actionKindBase = handle.actionKindBase;
       this.eagerFlush = handle.eagerFlush ?? true;
+      this.zeroClosedFrames = handle.zeroClosedFrames ?? true;
       this.frames = new PageFrames({ attach: handle.frames });
       this.state = new LogState(handle.frames.frameCount, handle.state);
     }
@@ -137,7 +141,7 @@ export class HybridLog {
     this.headOffsetLagPages = this.frameCount - 1;
     this.readOnlyLagPages = Math.floor(this.mutableFraction * this.headOffsetLagPages);
     this.flusher = new LogFlusher(this.state, this.frames, this.geometry, device, epoch);
-    this.closer = new LogCloser(this.state, this.frames, this.geometry);
+    this.closer = new LogCloser(this.state, this.frames, this.geometry, this.zeroClosedFrames);
     this.registerActions();
   }
 
@@ -150,7 +154,7 @@ export class HybridLog {
     return {
       state: this.state.buffer, frames: this.frames.handle(), pageBytes: this.pageBytes,
       mutableFraction: this.mutableFraction, actionKindBase: this.actionKindBase,
-      eagerFlush: this.eagerFlush,
+      eagerFlush: this.eagerFlush, zeroClosedFrames: this.zeroClosedFrames,
     };
   }
 

@@ -3,8 +3,8 @@
  * runs, every thread has seen the new HeadAddress, so no thread reads pages below it from
  * memory any more: the action raises SafeHeadAddress and the closer walks
  * [ClosedUntilAddress, SafeHeadAddress) page by page, telling eviction observers, zeroing
- * each frame whose page is wholly closed (a page starts in a zeroed frame), and raising
- * ClosedUntilAddress.
+ * each frame whose page is wholly closed (a page starts in a zeroed frame; a log created with
+ * zeroClosedFrames: false skips this), and raising ClosedUntilAddress.
  *
  * Invariants: ClosedUntilAddress <= SafeHeadAddress <= HeadAddress <= FlushedUntilAddress, so
  * a frame is zeroed only after its page is on the device. One closer at a time (the I_CLOSER
@@ -29,6 +29,7 @@ export class LogCloser {
     private readonly state: LogState,
     private readonly frames: PageFrames,
     private readonly geometry: LogGeometry,
+    private readonly zeroFrames = true,
   ) {}
 
   onEvicted(hook: EvictionHook): void {
@@ -68,7 +69,7 @@ export class LogCloser {
       if (until === pageEnd) {
         const slot = page % state.frameCount;
         assert(Atomics.load(state.slotPage, slot) === page, `closing page ${page} not in memory`);
-        this.frames.zero(slot);
+        if (this.zeroFrames) this.frames.zero(slot);
         state.count(I_PAGES_CLOSED);
       }
       state.casMax(W_CLOSED_UNTIL, until);

@@ -27,6 +27,12 @@ export interface HybridLogOptions {
    * frame (FasterLog: commits write what they cover, and a full buffer is backpressure).
    */
   eagerFlush?: boolean;
+  /**
+   * Zero a frame when its page is closed, so every page starts zeroed (default true). False
+   * is for a user that writes every byte it allocates and never relies on zeros past the
+   * tail (FasterLog pads explicitly and zeroes what it writes past its tail itself).
+   */
+  zeroClosedFrames?: boolean;
 }
 
 /** Everything another thread needs to attach; structured-cloneable. */
@@ -37,6 +43,7 @@ export interface HybridLogHandle {
   readonly mutableFraction: number;
   readonly actionKindBase: number;
   readonly eagerFlush?: boolean;
+  readonly zeroClosedFrames?: boolean;
 }
 
 export interface HybridLogAttachOptions {

@@ -77,6 +77,7 @@ export interface LogSetup {
   memoryBytes: number;
   mutableFraction?: number;
   eagerFlush?: boolean;
+  zeroClosedFrames?: boolean;
 }
 
 /** A new log (and its acquired epoch) over `device`. */

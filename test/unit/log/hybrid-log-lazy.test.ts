@@ -76,3 +76,28 @@ describe.each(availableEngines())('HybridLog without eager flushes (%s engine)',
     expectBytes(deviceBytes(device, 64, tail), model.image(64, tail), 'device image');
   });
 });
+
+describe.each(availableEngines())('HybridLog with zeroClosedFrames: false (%s engine)',
+  (engine) => {
+    const binding = selectBinding(engine);
+
+    it('hands a page the frame as its previous page left it; the default zeroes it', () => {
+      for (const zeroClosedFrames of [false, true]) {
+        const device = new MemoryDevice({ segmentBytes: SEGMENT, sectorBytes: SECTOR });
+        const log = openLog(device, binding, { pageBytes: PAGE, memoryBytes: 2 * PAGE,
+          mutableFraction: 0, zeroClosedFrames });
+        const model = new LogModel();
+        while (log.tailAddress < 2 * PAGE + 16) model.append(log, 16);
+        const tail = log.shiftReadOnlyToTail();
+        log.flushUntilSync(tail);
+        log.epoch.protect();
+        const address = log.allocate(8);
+        expect(address).toBe(2 * PAGE + 16);
+        const at = log.physicalOffset(address + 64);
+        const leftover = log.memory.subarray(at, at + 64);
+        log.epoch.unprotect();
+        expect(leftover.some((b) => b !== 0), `zeroClosedFrames ${zeroClosedFrames}`)
+          .toBe(!zeroClosedFrames);
+      }
+    });
+  });
