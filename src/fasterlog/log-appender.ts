@@ -6,6 +6,9 @@
  * current page, that rest is first filled with an explicit padding entry, so every byte from
  * BeginAddress to the tail belongs to an entry (see log-entry.ts for why).
  *
+ * Frames are not zeroed between pages, so every byte an entry occupies is written here: the
+ * header, the payload, the alignment padding and a padding entry's payload (zeros).
+ *
  * Backpressure: the buffer is full when the next page turn needs a frame whose page is not on
  * the device yet (the hybrid log runs with lazy page-turn flushes, so only commits and full
  * buffers write). `mode` says what to do then: 'sync' writes that page now, on this thread
@@ -27,6 +30,11 @@ export type AppendMode = 'sync' | 'try';
 export const FULL = -1;
 const TRY_RETRIES = 64;
 const EMPTY = new Uint8Array(0);
+
+/** Zeroes bytes [from, to) (an entry's alignment padding: at most 7 bytes). */
+function zeroTo(memory: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) memory[i] = 0;
+}
 
 export class LogAppender {
   constructor(
@@ -75,6 +83,7 @@ export class LogAppender {
     const memory = this.log.memory;
     const at = this.log.physicalOffset(address);
     const checksum = encodeCommitRecord(this.binding, record, memory, at + ENTRY_HEADER_BYTES);
+    zeroTo(memory, at + ENTRY_HEADER_BYTES + length, at + size);
     this.seal(memory, at, KIND_COMMIT, length, true,
       memory.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length));
     return { checksum, record };
@@ -101,14 +110,17 @@ export class LogAppender {
     const address = this.log.tryAllocate(bytes);
     if (address <= 0) return;
     const memory = this.log.memory;
-    this.seal(memory, this.log.physicalOffset(address), KIND_PADDING,
-      bytes - ENTRY_HEADER_BYTES, false, undefined);
+    const at = this.log.physicalOffset(address);
+    memory.fill(0, at + ENTRY_HEADER_BYTES, at + bytes);
+    this.seal(memory, at, KIND_PADDING, bytes - ENTRY_HEADER_BYTES, false, undefined);
   }
 
   private write(address: number, payload: Uint8Array): void {
     const memory = this.log.memory;
     const at = this.log.physicalOffset(address);
+    const end = at + ENTRY_HEADER_BYTES + payload.length;
     memory.set(payload, at + ENTRY_HEADER_BYTES);
+    zeroTo(memory, end, at + entrySize(payload.length));
     this.seal(memory, at, KIND_DATA, payload.length, this.checksum, payload);
   }
 

@@ -83,7 +83,7 @@ function openWriter(o: ResolvedLogOptions, binding: NativeBinding, storage: Stor
   opened.push(store.device);
   const ring = store.readAll();
   const { pageBytes, segmentBytes } = geometry(o, ring);
-  const device = storage.openDevice(LOG_DEVICE_NAME, { segmentBytes });
+  const device = storage.openDevice(LOG_DEVICE_NAME, { segmentBytes, direct: o.directIo });
   opened.push(device);
   const recovered = recover({ binding, device, pageBytes, ring, ringCreated: created,
     onCorruption: o.onCorruption, recoverTo: o.recoverTo });
@@ -92,7 +92,7 @@ function openWriter(o: ResolvedLogOptions, binding: NativeBinding, storage: Stor
   let log: HybridLog;
   try {
     log = new HybridLog({ device, binding, epoch, pageBytes, memoryBytes: o.memoryBytes,
-      mutableFraction: 0, eagerFlush: false });
+      mutableFraction: 0, eagerFlush: false, zeroClosedFrames: false });
     restoreLog(log, recovered.record.beginAddress, recovered.record.untilAddress);
   } catch (err) {
     epoch.release();

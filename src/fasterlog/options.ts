@@ -63,6 +63,11 @@ export interface FasterLogOptions {
    * Default 1 MiB; 0 turns it off.
    */
   formatAheadBytes?: number;
+  /**
+   * Advanced: write log pages with O_DIRECT on the native engine (bypassing the page cache).
+   * See the README's commit-path figures for the trade-off. Default false.
+   */
+  directIo?: boolean;
 }
 
 export interface ResolvedLogOptions {
@@ -82,6 +87,7 @@ export interface ResolvedLogOptions {
   readonly recoverTo: number | undefined;
   readonly followPollMs: number;
   readonly formatAheadBytes: number;
+  readonly directIo: boolean;
 }
 
 const KiB = 1024;
@@ -122,6 +128,7 @@ export function resolveLogOptions(options: FasterLogOptions): ResolvedLogOptions
     fastCommit, retention: resolveRetention(options.retention), readOnly, recoverTo,
     followPollMs: positive('followPollMs', options.followPollMs, 10),
     formatAheadBytes: nonNegative('formatAheadBytes', options.formatAheadBytes, 1 << 20),
+    directIo: flag('directIo', options.directIo, false),
   };
 }
 

@@ -77,7 +77,10 @@ export class WriterState {
       },
     }, parts.start);
     this.anchor = parts.anchorWrite;
-    log.onBeforeFlush(() => this.writeAnchor());
+    log.onBeforeFlush((page, pageStart, _from, to) => {
+      this.writeAnchor();
+      this.clearPastTail(page, pageStart, to);
+    });
     this.scheduler = new CommitScheduler(options.commit, this.committer);
     this.eagerSplit = options.commit.kind === 'immediate' || options.commit.kind === 'manual';
     this.committer.scheduler = this.scheduler;
@@ -202,6 +205,19 @@ export class WriterState {
     if (anchor === undefined) return;
     this.store.writeSync(anchor);
     this.anchor = undefined;
+  }
+
+  /**
+   * Frames are not zeroed when pages close (zeroClosedFrames: false), so the bytes past the
+   * tail in the last sector a flush writes may be an older page's: zero them first, so the
+   * device holds zeros past the tail as the format says (recovery sees no stale entries).
+   */
+  private clearPastTail(page: Uint8Array, pageStart: number, to: number): void {
+    const tailOffset = this.log.tailAddress - pageStart;
+    const sector = this.log.device.sectorBytes;
+    const end = Math.min(page.length, Math.ceil(to / sector) * sector);
+    if (tailOffset >= end) return;
+    page.fill(0, Math.max(tailOffset, 0), end);
   }
 
   private sizeOf(entry: Uint8Array): number {

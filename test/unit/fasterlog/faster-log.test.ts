@@ -203,3 +203,22 @@ describe.each(availableEngines())('FasterLog (%s engine)', (engine) => {
     await again.close();
   });
 });
+
+describe.each(availableEngines())('FasterLog over reused frames (%s engine)', (engine) => {
+  it('leaves zeros past every commit point on the device, frames being reused', async () => {
+    const storage = new MemoryStorage();
+    const prng = seededPrng();
+    const log = await FasterLog.open({ storage, ...small, engine });
+    const device = storage.openDevice('fasterlog.log', { segmentBytes: small.segmentBytes });
+    const sector = new Uint8Array(device.sectorBytes);
+    for (let commit = 0; commit < 60; commit++) {
+      for (let i = 0; i < 1 + prng.int(6); i++) log.enqueue(entryBytes(i, prng.int(900)));
+      const until = await log.commit();
+      const at = until - (until % sector.length);
+      device.readSync(sector, at);
+      expect(sector.subarray(until - at).every((b) => b === 0), `commit ${commit}`).toBe(true);
+    }
+    expect(log.tailAddress).toBeGreaterThan(3 * small.memoryBytes);
+    await log.close();
+  });
+});
