@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FasterKV } from '../../../src/store/faster-kv.js';
 import { availableEngines, type EngineName } from '../../../src/native.js';
 import type { CheckpointOptions } from '../../../src/checkpoint/checkpoint.js';
+import { MemoryStorage } from '../../../src/storage/memory-storage.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { TINY, bytesOf, textOf } from '../../support/store.js';
 
@@ -136,4 +137,30 @@ describe.each(availableEngines())('checkpoint and recovery (%s)', (engine) => {
     }
     await kv.close();
   });
+});
+
+describe('checkpoint files across engines', () => {
+  it('are the same bytes from every run and either engine, apart from tokens and times',
+    async () => {
+      const images: Uint8Array[][] = [];
+      for (const engine of [...availableEngines(), ...availableEngines()]) {
+        const storage = new MemoryStorage(`bytes-${engine}`);
+        const kv = await FasterKV.open({ storage, engine, ...TINY });
+        const s = kv.newSession('s');
+        for (let i = 0; i < 500; i++) s.upsert(bytesOf(`k${i % 300}`), bytesOf(`v${i}`));
+        const { token } = await kv.checkpoint({ type: 'snapshot' });
+        await kv.close();
+        const snapshot = storage.openDevice(`checkpoints/${token}/snapshot`,
+          { segmentBytes: TINY.segmentBytes });
+        const pages = new Uint8Array(8 * 4096);
+        snapshot.readSync(pages, 4096);
+        snapshot.close();
+        const log = storage.openDevice('hlog.log', { segmentBytes: TINY.segmentBytes });
+        const logBytes = new Uint8Array(TINY.segmentBytes);
+        log.readSync(logBytes, 0);
+        log.close();
+        images.push([storage.readFile(`checkpoints/${token}/index.dat`)!, pages, logBytes]);
+      }
+      for (const image of images.slice(1)) expect(image).toEqual(images[0]);
+    });
 });
