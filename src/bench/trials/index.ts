@@ -4,10 +4,11 @@ import { checkpointTrials } from './checkpoint.js';
 import { crc32cTrial, keyHashTrial } from './checksum.js';
 import { deviceTrials } from './device.js';
 import { fasterLogTrials } from './fasterlog.js';
+import { ycsbDiskTrial } from './ycsb-disk.js';
 import { ycsbTrials } from './ycsb.js';
 
 export const trials: readonly Trial[] = [
-  crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials, ...fasterLogTrials,
+  crc32cTrial, keyHashTrial, ...deviceTrials, ...ycsbTrials, ycsbDiskTrial, ...fasterLogTrials,
   ...checkpointTrials,
 ];
 
