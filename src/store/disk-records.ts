@@ -7,6 +7,8 @@
  * BeginAddress may pass a chain address while its read is in flight (compaction truncates the
  * log): a record that reads back as zeros from below BeginAddress ends the chain (it was
  * logically deleted), and is not reported as damage.
+ * With a ReadCache (the `readCache` option), each record is looked up there first and every
+ * record read and verified from the device is put there.
  */
 import { corruption } from '../errors.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
@@ -17,6 +19,7 @@ import {
   align8, OFFSET_CRC, OFFSET_KEY_BYTES, OFFSET_VALUE_BYTES, RECORD_HEADER_BYTES, readU32,
   recordChecksum, recordSizeAt,
 } from '../record/record-layout.js';
+import type { ReadCache } from './read-cache.js';
 import { copyOut } from './record-memory.js';
 
 /** A record found on the device. */
@@ -33,6 +36,8 @@ export interface DiskRecord {
 const FIRST_READ_BYTES = 512;
 
 export class DiskRecordReader {
+  /** Set by the store when the `readCache` option is on. */
+  cache: ReadCache | undefined;
   private buf = new Uint8Array(4096);
   private readonly crc: (d: Uint8Array, start: number, end: number, seed: number) => number;
 
@@ -93,6 +98,8 @@ export class DiskRecordReader {
 
   /** The record at `address`, verified; undefined when truncated away meanwhile. */
   private loadSync(address: number): Uint8Array | undefined {
+    const cached = this.cache?.get(address, this.buf);
+    if (cached !== undefined) return cached;
     const first = this.firstReadBytes(address);
     this.ensure(first);
     this.log.readAtSync(address, first, this.buf.subarray(0, first));
@@ -103,10 +110,13 @@ export class DiskRecordReader {
       this.log.readAtSync(address, size, this.buf.subarray(0, size));
     }
     this.verify(this.buf, address, size);
+    this.cache?.put(address, this.buf.subarray(0, size));
     return this.buf;
   }
 
   private async load(address: number): Promise<Uint8Array | undefined> {
+    const cached = this.cache?.get(address);
+    if (cached !== undefined) return cached;
     const first = this.firstReadBytes(address);
     let bytes = new Uint8Array(first);
     await this.log.readAt(address, first, bytes);
@@ -117,6 +127,7 @@ export class DiskRecordReader {
       await this.log.readAt(address, size, bytes);
     }
     this.verify(bytes, address, size);
+    this.cache?.put(address, bytes.subarray(0, size));
     return bytes;
   }
 

@@ -36,6 +36,7 @@ import {
   compactLog, retainedLogBegin, type CompactOptions, type CompactionResult,
 } from './compaction.js';
 import { installIndexGrowth } from './index-growth.js';
+import { ReadCache } from './read-cache.js';
 import {
   logScan, scanLive, type LogRecord, type RecordIterable, type ScanRange, type ScanRecord,
 } from './iteration.js';
@@ -358,6 +359,7 @@ function createContext(o: ResolvedOptions, binding: NativeBinding,
   index.lookup = recordLookup(ctx);
   installFlushChecksums(ctx);
   installIndexGrowth(ctx);
+  if (o.readCacheBytes > 0) ctx.disk.cache = new ReadCache(o.readCacheBytes);
   return ctx;
 }
 

@@ -7,6 +7,7 @@ import type { Codec } from '../codec/codecs.js';
 import { invalidArgument } from '../errors.js';
 import type { EngineOption } from '../native.js';
 import type { Storage } from '../storage/storage.js';
+import { readCacheBytes } from './read-cache.js';
 import type { RmwFunctions } from './rmw-functions.js';
 
 export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
@@ -38,6 +39,12 @@ export interface FasterKVOptions<K = Uint8Array, V = Uint8Array, I = unknown> {
   keyCodec?: Codec<K>;
   valueCodec?: Codec<V>;
   rmw?: RmwFunctions<V, I>;
+  /**
+   * Keep records read from the device in memory, so hot ones are served again without I/O
+   * (read-cache.ts). `true`: a quarter of memoryBytes; or `{ memoryBytes }` from 64 KiB to
+   * 1 GiB (rounded down to a power of two). Default off.
+   */
+  readCache?: boolean | { memoryBytes?: number };
 }
 
 export interface ResolvedOptions {
@@ -50,6 +57,8 @@ export interface ResolvedOptions {
   readonly mutableFraction: number;
   readonly recover: string;
   readonly retainCheckpoints: number;
+  /** Bytes of the read cache; 0 when it is off. */
+  readonly readCacheBytes: number;
 }
 
 const KiB = 1024;
@@ -75,6 +84,7 @@ export function resolveOptions(options: FasterKVOptions<never, never, never>): R
     recover: recoverOption(options.recover),
     retainCheckpoints: integerIn('retainCheckpoints', options.retainCheckpoints, 2, 1, 1000,
       'the number of checkpoints to keep'),
+    readCacheBytes: readCacheBytes(options.readCache, memoryBytes),
   };
 }
 

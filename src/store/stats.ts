@@ -6,11 +6,13 @@
  * shared header.
  *
  * Memory: `memoryBytes` (page frames, fixed at open) + `index.bytes` (the index arena, which
- * grows with the number of distinct hash tags, never with value sizes) is what the store keeps
- * in memory, whatever the size of the data on the device.
+ * grows with the number of distinct hash tags, never with value sizes) + `readCache.bytes`
+ * (fixed at open) is what the store keeps in memory, whatever the size of the data on the
+ * device.
  */
 import type { DeviceStats } from '../device/device.js';
 import type { HybridLogStats } from '../log/hybrid-log.js';
+import type { ReadCacheStats } from './read-cache.js';
 import type { StoreContext } from './store-context.js';
 
 export interface IndexStats {
@@ -48,6 +50,8 @@ export interface FasterKVStats {
   /** Bytes the log's segment files occupy. */
   readonly diskBytes: number;
   readonly index: IndexStats;
+  /** The read cache (the `readCache` option), when it is on. */
+  readonly readCache: ReadCacheStats | undefined;
   readonly log: HybridLogStats;
   /** The log device's I/O counters. */
   readonly device: DeviceStats;
@@ -80,6 +84,7 @@ export function collectStats(ctx: StoreContext, counts: StoreCounts): FasterKVSt
     memoryBytes: log.frameCount * log.pageBytes,
     diskBytes: log.device.sizeBytes(),
     index: indexStats(ctx, counts.initialIndexBuckets),
+    readCache: ctx.disk.cache?.stats(),
     log: logStats,
     device: log.device.stats(),
   };

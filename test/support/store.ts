@@ -9,10 +9,17 @@ export const TINY = {
   pageBytes: 4096, memoryBytes: 4 * 4096, segmentBytes: 65536, indexBuckets: 64,
 } as const;
 
+/**
+ * `FASTERKV_TEST_READ_CACHE=1` opens every tiny store with the read cache on, so the store
+ * suites can be run once with it and once without.
+ */
+export const TEST_READ_CACHE = process.env.FASTERKV_TEST_READ_CACHE === '1';
+
 export function openTiny<K = Uint8Array, V = Uint8Array, I = unknown>(
   engine: EngineName, extra: Partial<FasterKVOptions<K, V, I>> = {},
 ): Promise<FasterKV<K, V, I>> {
-  return FasterKV.open<K, V, I>({ dir: tempDir(), engine, ...TINY, ...extra });
+  const cache = TEST_READ_CACHE ? { readCache: true } : {};
+  return FasterKV.open<K, V, I>({ dir: tempDir(), engine, ...TINY, ...cache, ...extra });
 }
 
 export const bytesOf = (s: string): Uint8Array => Buffer.from(s);

@@ -51,12 +51,13 @@ describe.each(availableEngines())('FasterKV on a failing device (%s engine)', (e
     expect(err).toMatchObject({ code: 'ERR_IO', errno: 'EIO' });
     expect(textOf(s.read(bytesOf('key-0')))).toBe('value-0');
     storage.failNext({ op: 'read', errno: 'EIO' });
-    const reads = Array.from({ length: 20 }, (_, i) => s.readAsync(bytesOf(`key-${i * 10}`)));
+    const reads = Array.from({ length: 20 }, (_, i) => s.readAsync(bytesOf(`key-${i * 10 + 1}`)));
     const settled = await Promise.allSettled(reads);
     expect(settled[0]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_IO' } });
     settled.slice(1).forEach((r, i) => {
       expect(r.status).toBe('fulfilled');
-      expect(textOf((r as PromiseFulfilledResult<Uint8Array>).value)).toBe(`value-${(i + 1) * 10}`);
+      const value = (r as PromiseFulfilledResult<Uint8Array>).value;
+      expect(textOf(value)).toBe(`value-${(i + 1) * 10 + 1}`);
     });
     expect(store.stats().pendingOperations).toBe(0);
   });
@@ -77,7 +78,9 @@ describe.each(availableEngines())('FasterKV on a failing device (%s engine)', (e
   });
 
   it('does not apply an RMW whose device read failed', async () => {
-    const store = await open<bigint>({ valueCodec: codecs.uint64, rmw: rmwFunctions.counter as never });
+    const store = await open<bigint>({
+      valueCodec: codecs.uint64, rmw: rmwFunctions.counter as never,
+    });
     const s = store.newSession();
     s.rmw(bytesOf('counter'), 5);
     for (let i = 0; i < 2000; i++) s.upsert(bytesOf(`filler-${i}`), 1n);

@@ -30,7 +30,7 @@ describe.each(availableEngines())('FasterKV index growth (%s engine)', (engine) 
       kv = await openTiny(engine, { indexBuckets: 64 });
       const s = kv.newSession();
       const model = new KvModel();
-      for (let i = 0; i < 9000; i++) model.step(s, rng, 0.6);
+      for (let i = 0; i < 7000; i++) model.step(s, rng, 0.6);
       const { index, headAddress, tailAddress } = kv.stats();
       expect(headAddress, 'most records live on the device').toBeGreaterThan(tailAddress / 2);
       expect(index.initialBuckets).toBe(64);
