@@ -1,8 +1,13 @@
 /**
  * Closed-loop durable appends: `appenders` concurrent loops, each appending one entry and
- * waiting for its acknowledgement before the next, for `durationMs` after a warm-up. With N
- * appenders throughput cannot pass N / (acknowledgement latency), so the latency of the
- * commit path decides it. Latencies are recorded per append (nanoseconds, preallocated).
+ * waiting for its acknowledgement before the next. With N appenders throughput cannot pass
+ * N / (acknowledgement latency), so the latency of the commit path decides it.
+ *
+ * `interleaved` runs several subjects in alternating slices (round 1: every subject for
+ * `sliceMs`, round 2: again, ...), so that on a machine whose load changes from second to
+ * second each subject sees the same conditions and their ratio means something. The first
+ * round warms up and is not counted. Latencies are recorded per append (nanoseconds,
+ * preallocated).
  */
 import { nowNs, summarizeLatency, type LatencySummary } from '../stats.js';
 
@@ -11,35 +16,56 @@ export interface LoopResult extends LatencySummary {
   readonly ops: number;
 }
 
-const MAX_SAMPLES = 4_000_000;
-const WARMUP_MS = 150;
-
-export async function closedLoop(appenders: number, durationMs: number,
-  append: () => Promise<unknown>): Promise<LoopResult> {
-  await runFor(appenders, WARMUP_MS, append, undefined);
-  const samples = new Float64Array(MAX_SAMPLES);
-  const counter = { n: 0 };
-  const start = nowNs();
-  await runFor(appenders, durationMs, append, { samples, counter });
-  const seconds = (nowNs() - start) / 1e9;
-  const recorded = Math.min(counter.n, MAX_SAMPLES);
-  return {
-    ...summarizeLatency(samples.subarray(0, Math.max(recorded, 1))),
-    opsPerSec: counter.n / seconds, ops: counter.n,
-  };
+export interface LoopSubject {
+  append(): Promise<unknown>;
 }
 
-async function runFor(appenders: number, durationMs: number, append: () => Promise<unknown>,
-  record: { samples: Float64Array; counter: { n: number } } | undefined): Promise<void> {
+const MAX_SAMPLES = 2_000_000;
+
+export async function interleaved(subjects: readonly LoopSubject[], appenders: number,
+  rounds: number, sliceMs: number): Promise<LoopResult[]> {
+  const samples = subjects.map(() => new Float64Array(MAX_SAMPLES));
+  const counts = subjects.map(() => 0);
+  const elapsed = subjects.map(() => 0);
+  for (let round = 0; round <= rounds; round++) {
+    for (const [i, subject] of subjects.entries()) {
+      const record = round === 0 ? undefined : { samples: samples[i]!, at: counts[i]! };
+      const start = nowNs();
+      const ops = await runFor(subject, appenders, sliceMs, record);
+      if (record === undefined) continue;
+      counts[i] = counts[i]! + ops;
+      elapsed[i] = elapsed[i]! + (nowNs() - start);
+    }
+  }
+  return subjects.map((_, i) => ({
+    ...summarizeLatency(samples[i]!.subarray(0, Math.max(1, Math.min(counts[i]!,
+      MAX_SAMPLES)))),
+    opsPerSec: counts[i]! / (elapsed[i]! / 1e9), ops: counts[i]!,
+  }));
+}
+
+/** Runs `appenders` loops for `durationMs`; returns the appends done. */
+async function runFor(subject: LoopSubject, appenders: number, durationMs: number,
+  record: { samples: Float64Array; at: number } | undefined): Promise<number> {
   const end = Date.now() + durationMs;
+  let done = 0;
   const loop = async (): Promise<void> => {
     while (Date.now() < end) {
       const t0 = nowNs();
-      await append();
-      if (record === undefined) continue;
-      const i = record.counter.n++;
-      if (i < MAX_SAMPLES) record.samples[i] = nowNs() - t0;
+      await subject.append();
+      const i = done++;
+      if (record !== undefined && record.at + i < MAX_SAMPLES) {
+        record.samples[record.at + i] = nowNs() - t0;
+      }
     }
   };
   await Promise.all(Array.from({ length: appenders }, loop));
+  return done;
+}
+
+/** One subject alone (a warm-up round, then `durationMs` measured). */
+export async function closedLoop(appenders: number, durationMs: number,
+  append: () => Promise<unknown>): Promise<LoopResult> {
+  const [result] = await interleaved([{ append }], appenders, 1, durationMs);
+  return result!;
 }

@@ -3,13 +3,14 @@
  *  - log-append-N: durable 1 KiB appends from N concurrent appenders (closed loop: each waits
  *    for its acknowledgement), FasterLog under each commit policy, and in the same process the
  *    baselines (baselines.ts): write + fdatasync per append, a plain group commit, lmdb-js
- *    durable puts. Subjects run one after the other, each on a fresh directory; the detail of
+ *    durable puts. All subjects are open at once, each on its own directory, and run in
+ *    alternating slices (closed-loop.ts) so they share the machine's conditions; the detail of
  *    FasterLog's results gives its ratio to the baselines measured alongside. With N = 1 the
  *    latency is the commit latency. On the js engine only FasterLog 'immediate' runs.
  *  - log-append-batch: large durable appends (1 MiB entries from 4 appenders) against the
  *    O_DIRECT sequential write bandwidth of the same disk, measured first in the same process.
  *  - log-scan: scan throughput of a log of 1 KiB entries read back from the device.
- * Default: 0.4 s per subject; `--full`: 3 s per subject, the median of 3 rounds, larger logs.
+ * Default: 6 rounds of 100 ms slices per subject; `--full`: 20 rounds of 250 ms, larger logs.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { availableEngines, selectBinding } from '../../native.js';
 import {
   fsyncPerAppend, lmdbAppender, plainGroupCommit, type DurableAppender,
 } from '../log/baselines.js';
-import { closedLoop, type LoopResult } from '../log/closed-loop.js';
+import { closedLoop, interleaved } from '../log/closed-loop.js';
 import { nowNs } from '../stats.js';
 import type { Trial, TrialContext, TrialResult } from '../trial.js';
 
@@ -31,11 +32,13 @@ interface Variant {
   readonly label: string;
   readonly commit: CommitPolicyOption;
   readonly fastCommit: boolean;
+  readonly directIo?: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
   { label: 'immediate', commit: 'immediate', fastCommit: true },
   { label: 'immediate, metadata commits', commit: 'immediate', fastCommit: false },
+  { label: 'immediate, O_DIRECT', commit: 'immediate', fastCommit: true, directIo: true },
   { label: 'group 1 ms', commit: { groupMs: 1 }, fastCommit: true },
   { label: 'interval 1 ms', commit: { intervalMs: 1 }, fastCommit: true },
 ];
@@ -43,34 +46,20 @@ const VARIANTS: readonly Variant[] = [
 async function openFasterLog(ctx: TrialContext, dir: string, variant: Variant):
   Promise<DurableAppender> {
   const log = await FasterLog.open({ dir, engine: ctx.engine === 'js' ? 'js' : 'native',
-    commit: variant.commit, fastCommit: variant.fastCommit });
+    commit: variant.commit, fastCommit: variant.fastCommit, directIo: variant.directIo });
   return {
     name: `fasterlog ${variant.label}`,
     detail: `commit ${JSON.stringify(variant.commit)}, ` +
-      (variant.fastCommit ? 'fast commit (1 sync)' : 'metadata commit (2 syncs)'),
+      (variant.fastCommit ? 'fast commit (1 sync)' : 'metadata commit (2 syncs)') +
+      (variant.directIo === true ? ', O_DIRECT page writes' : ', buffered page writes'),
     append: (entry) => log.enqueueAndWaitForCommit(entry),
     close: () => log.close(),
   };
 }
 
-/** Runs one subject on a fresh directory; the median round by throughput. */
-async function measure(ctx: TrialContext, name: string, appenders: number,
-  open: (dir: string) => Promise<DurableAppender>): Promise<{ subject: DurableAppender;
-    result: LoopResult }> {
-  const durationMs = ctx.full ? 3000 : 400;
-  const rounds: LoopResult[] = [];
-  let subject: DurableAppender | undefined;
-  for (let round = 0; round < (ctx.full ? 3 : 1); round++) {
-    const dir = join(ctx.dataDir, `${name}-${round}`);
-    mkdirSync(dir, { recursive: true });
-    subject = await open(dir);
-    const entry = new Uint8Array(KiB).fill(0x5a);
-    rounds.push(await closedLoop(appenders, durationMs, () => subject!.append(entry)));
-    await subject.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  rounds.sort((a, b) => a.opsPerSec - b.opsPerSec);
-  return { subject: subject!, result: rounds[Math.floor(rounds.length / 2)]! };
+interface Subject {
+  readonly appender: DurableAppender;
+  readonly dir: string;
 }
 
 function appendTrial(appenders: number): Trial {
@@ -78,36 +67,57 @@ function appendTrial(appenders: number): Trial {
   return {
     name,
     description: `durable 1 KiB appends, ${appenders} concurrent appenders, FasterLog and ` +
-      'baselines',
+      'baselines, interleaved',
     engines: ['native', 'js'],
     run: async (ctx) => {
-      const withBaselines = ctx.engine === 'native' || !availableEngines().includes('native');
-      const results: TrialResult[] = [];
+      const subjects = await openSubjects(ctx);
+      const entry = new Uint8Array(KiB).fill(0x5a);
+      const rounds = ctx.full ? 20 : 6;
+      const measured = await interleaved(subjects.map((s) => ({
+        append: () => s.appender.append(entry),
+      })), appenders, rounds, ctx.full ? 250 : 100);
       const byName = new Map<string, number>();
-      const add = (measured: { subject: DurableAppender; result: LoopResult },
-        ratios: string): void => {
-        const { subject, result } = measured;
-        byName.set(subject.name, result.opsPerSec);
-        results.push({
-          trial: name, engine: ctx.engine, store: subject.name,
+      for (const [i, s] of subjects.entries()) byName.set(s.appender.name, measured[i]!.opsPerSec);
+      const results: TrialResult[] = subjects.map((s, i) => {
+        const result = measured[i]!;
+        const fasterlog = s.appender.name.startsWith('fasterlog');
+        return {
+          trial: name, engine: ctx.engine, store: s.appender.name,
           metrics: { opsPerSec: result.opsPerSec, p50Us: result.p50Us, p99Us: result.p99Us },
-          detail: `${subject.detail}; ${appenders} appenders${ratios}`,
-        });
-      };
-      if (withBaselines) {
-        add(await measure(ctx, 'fsync', appenders, async (dir) => fsyncPerAppend(dir)), '');
-        add(await measure(ctx, 'group', appenders, async (dir) => plainGroupCommit(dir)), '');
-        add(await measure(ctx, 'lmdb', appenders, (dir) => lmdbAppender(dir)), '');
-      }
-      const variants = ctx.engine === 'native' ? VARIANTS : VARIANTS.slice(0, 1);
-      for (const [i, variant] of variants.entries()) {
-        const measured = await measure(ctx, `fasterlog-${i}`, appenders,
-          (dir) => openFasterLog(ctx, dir, variant));
-        add(measured, withBaselines ? ratiosOf(measured.result.opsPerSec, byName) : '');
+          detail: `${s.appender.detail}; ${appenders} appenders` +
+            (fasterlog && byName.has('plain group commit') ? ratiosOf(result.opsPerSec, byName)
+              : ''),
+        };
+      });
+      for (const s of subjects) {
+        await s.appender.close();
+        rmSync(s.dir, { recursive: true, force: true });
       }
       return results;
     },
   };
+}
+
+/** Baselines (on the native child, or the js one when the addon is absent), then FasterLog. */
+async function openSubjects(ctx: TrialContext): Promise<Subject[]> {
+  const withBaselines = ctx.engine === 'native' || !availableEngines().includes('native');
+  const subjects: Subject[] = [];
+  const add = async (label: string, open: (dir: string) => Promise<DurableAppender>):
+    Promise<void> => {
+    const dir = join(ctx.dataDir, label);
+    mkdirSync(dir, { recursive: true });
+    subjects.push({ appender: await open(dir), dir });
+  };
+  if (withBaselines) {
+    await add('fsync', async (dir) => fsyncPerAppend(dir));
+    await add('group', async (dir) => plainGroupCommit(dir));
+    await add('lmdb', (dir) => lmdbAppender(dir));
+  }
+  const variants = ctx.engine === 'native' ? VARIANTS : VARIANTS.slice(0, 1);
+  for (const [i, variant] of variants.entries()) {
+    await add(`fasterlog-${i}`, (dir) => openFasterLog(ctx, dir, variant));
+  }
+  return subjects;
 }
 
 function ratiosOf(opsPerSec: number, byName: Map<string, number>): string {
