@@ -113,7 +113,9 @@ export async function compactLog(host: CompactionHost, options: CompactOptions):
     if (await copyIfNewest(ctx, scanner, address)) copied++;
     if (scanned % COPY_BATCH === 0) await nextTurn();
   }
-  const newBegin = Math.max(until, scanner.nextAddress);
+  // At the end the scanner stands at or past `until`: the end of the last record compacted,
+  // or past the padding after it, which never reaches beyond the tail.
+  const newBegin = Math.min(Math.max(until, scanner.nextAddress), log.tailAddress);
   await makeReadOnly(host, newBegin);
   await log.flushUntilAsync(newBegin);
   host.checkOpen();

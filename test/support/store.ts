@@ -1,4 +1,5 @@
 /** Opening small stores for tests: tiny pages and memory so most records live on the device. */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { FasterKV } from '../../src/store/faster-kv.js';
 import type { FasterKVOptions } from '../../src/store/options.js';
 import type { EngineName } from '../../src/native.js';
@@ -25,3 +26,20 @@ export function openTiny<K = Uint8Array, V = Uint8Array, I = unknown>(
 export const bytesOf = (s: string): Uint8Array => Buffer.from(s);
 export const textOf = (b: Uint8Array | undefined): string | undefined =>
   b === undefined ? undefined : Buffer.from(b).toString();
+
+/** Makes everything written so far read-only, so the next update of a key appends a record. */
+export function freezeLog(kv: { ctx: FasterKV['ctx'] }): void {
+  kv.ctx.epoch.protect();
+  kv.ctx.log.shiftReadOnlyToTail();
+  kv.ctx.epoch.unprotect();
+}
+
+/** Overwrites the byte at `offset` of file `path` with 0xFF (damage for corruption tests). */
+export function damageByte(path: string, offset: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, Uint8Array.of(0xff), 0, 1, offset);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -14,19 +14,12 @@ import { availableEngines } from '../../../src/native.js';
 import type { FasterKV } from '../../../src/store/faster-kv.js';
 import { hexOf, KvModel } from '../../support/kv-model.js';
 import { seededPrng } from '../../support/prng.js';
-import { bytesOf, openTiny, textOf } from '../../support/store.js';
+import { bytesOf, freezeLog, openTiny, textOf } from '../../support/store.js';
 
 /** Bytes of the store directory's log segment files, as the file system sees them. */
 function segmentFileBytes(dir: string): number {
   return readdirSync(dir).filter((f) => f.startsWith('hlog.log.'))
     .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
-}
-
-/** Makes everything written so far read-only, so the next update of a key appends a record. */
-function freeze(kv: FasterKV): void {
-  kv.ctx.epoch.protect();
-  kv.ctx.log.shiftReadOnlyToTail();
-  kv.ctx.epoch.unprotect();
 }
 
 /** Groups of keys that share a 64-bucket index bucket and a tag: one hash chain each. */
@@ -58,7 +51,7 @@ describe.each(availableEngines())('FasterKV#compact (%s engine)', (engine) => {
       const s = kv.newSession();
       for (let round = 0; round < 20; round++) {
         for (let i = 0; i < 200; i++) s.upsert(bytesOf(`key-${i}`), bytesOf(`v${round}-${i}`));
-        freeze(kv);
+        freezeLog(kv);
       }
       const dir = kv.options.dir;
       const before = kv.stats();
@@ -105,10 +98,10 @@ describe.each(availableEngines())('FasterKV#compact (%s engine)', (engine) => {
       s.upsert(bytesOf('gone'), bytesOf('old'));
       s.upsert(bytesOf('back'), bytesOf('old'));
       s.upsert(bytesOf('late-delete'), bytesOf('old'));
-      freeze(kv);
+      freezeLog(kv);
       s.delete(bytesOf('gone'));
       s.delete(bytesOf('back'));
-      freeze(kv);
+      freezeLog(kv);
       s.upsert(bytesOf('back'), bytesOf('new'));
       for (let i = 0; i < 400; i++) s.upsert(bytesOf(`filler-${i}`), bytesOf(`f${i}`));
       const until = kv.stats().tailAddress;
@@ -217,7 +210,7 @@ describe.each(availableEngines())('FasterKV#compact (%s engine)', (engine) => {
       const s = kv.newSession('writer');
       const write = (round: number): void => {
         for (let i = 0; i < 300; i++) s.upsert(bytesOf(`key-${i}`), bytesOf(`v${round}-${i}`));
-        freeze(kv!);
+        freezeLog(kv!);
       };
       for (let round = 0; round < 8; round++) write(round);
       await kv.checkpoint();

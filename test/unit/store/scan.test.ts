@@ -4,7 +4,6 @@
  * records mostly live on the device (digest §13.2: scan across disk and memory in order,
  * page-padding skip, iteration of live keys after updates and deletes).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codecs } from '../../../src/codec/codecs.js';
@@ -13,7 +12,7 @@ import type { FasterKV } from '../../../src/store/faster-kv.js';
 import type { LogRecord, ScanRecord } from '../../../src/store/iteration.js';
 import { hexOf, KvModel } from '../../support/kv-model.js';
 import { seededPrng } from '../../support/prng.js';
-import { bytesOf, openTiny, textOf } from '../../support/store.js';
+import { bytesOf, damageByte, freezeLog, openTiny, textOf } from '../../support/store.js';
 
 type Mode = 'sync' | 'async';
 
@@ -22,14 +21,6 @@ async function collect<T>(iterable: Iterable<T> & AsyncIterable<T>, mode: Mode):
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
   return out;
-}
-
-/** Makes everything written so far read-only, so the next write of a key appends. */
-function freeze(kv: FasterKV<never, never, never> | FasterKV): void {
-  const { log, epoch } = kv.ctx;
-  epoch.protect();
-  log.shiftReadOnlyToTail();
-  epoch.unprotect();
 }
 
 function liveMap(records: ScanRecord<Uint8Array, Uint8Array>[]): Map<string, Uint8Array> {
@@ -92,9 +83,9 @@ describe.each(availableEngines())('FasterKV scans (%s engine)', (engine) => {
       const s = kv.newSession();
       const key = bytesOf('k');
       s.upsert(key, bytesOf('one'));
-      freeze(kv);
+      freezeLog(kv);
       s.upsert(key, bytesOf('two'));
-      freeze(kv);
+      freezeLog(kv);
       s.delete(key);
       s.upsert(bytesOf('other'), bytesOf('x'));
       const records = await collect(kv.logScan(), mode);
@@ -216,9 +207,7 @@ describe.each(availableEngines())('FasterKV scans (%s engine)', (engine) => {
     const s = kv.newSession();
     for (let i = 0; i < 2000; i++) s.upsert(bytesOf(`key-${i}`), bytesOf(`value-${i}`));
     const segment = join(kv.options.dir, 'hlog.log.0');
-    const fd = openSync(segment, 'r+');
-    writeSync(fd, Uint8Array.of(0xff), 0, 1, 64 + 30);
-    closeSync(fd);
+    damageByte(segment, 64 + 30);
     expect(() => [...kv!.logScan()]).toThrow(expect.objectContaining({
       code: 'ERR_CORRUPTION', path: segment, offset: 64 }));
     await expect(collect(kv.scan(), 'async')).rejects.toMatchObject({ code: 'ERR_CORRUPTION' });
