@@ -103,42 +103,57 @@ export function encodeCommitRecord(binding: NativeBinding, record: CommitRecord,
   assert(record.iterators.size <= MAX_ITERATORS && (record.cookie?.length ?? 0) <=
     MAX_COOKIE_BYTES, 'commit record beyond its limits');
   assert(at + length <= target.length, 'commit record does not fit its target');
-  writeU32(target, at, COMMIT_RECORD_MAGIC);
-  target[at + 4] = COMMIT_RECORD_VERSION;
-  target[at + 5] = 0;
-  target[at + 6] = record.anchor ? FLAG_ANCHOR : 0;
-  target[at + 7] = 0;
-  writeU32(target, at + 8, length);
-  writeU64(target, at + 16, record.commitNumber);
-  writeU64(target, at + 24, record.beginAddress);
-  writeU64(target, at + 32, record.untilAddress);
-  writeU64(target, at + 40, record.previousUntilAddress);
-  writeU32(target, at + 48, record.previousChecksum);
-  writeU32(target, at + 52, record.writerNonce);
-  writeU64(target, at + 56, record.timeMs);
-  writeU32(target, at + 64, record.iterators.size);
-  writeU32(target, at + 68, record.cookie === undefined ? NO_COOKIE : record.cookie.length);
   const pageBits = Math.log2(record.pageBytes);
   const segmentBits = Math.log2(record.segmentBytes);
   assert(Number.isInteger(pageBits) && Number.isInteger(segmentBits) &&
     pageBits <= segmentBits, 'commit record geometry');
-  target.fill(0, at + 72, at + COMMIT_HEADER_BYTES);
-  target[at + 72] = pageBits;
-  target[at + 73] = segmentBits;
-  let p = at + COMMIT_HEADER_BYTES;
+  const view = scratchView(length);
+  view.setUint32(0, COMMIT_RECORD_MAGIC, true);
+  view.setUint32(4, COMMIT_RECORD_VERSION | ((record.anchor ? FLAG_ANCHOR : 0) << 16), true);
+  view.setUint32(8, length, true);
+  setU64(view, 16, record.commitNumber);
+  setU64(view, 24, record.beginAddress);
+  setU64(view, 32, record.untilAddress);
+  setU64(view, 40, record.previousUntilAddress);
+  view.setUint32(48, record.previousChecksum, true);
+  view.setUint32(52, record.writerNonce, true);
+  setU64(view, 56, record.timeMs);
+  view.setUint32(64, record.iterators.size, true);
+  view.setUint32(68, record.cookie === undefined ? NO_COOKIE : record.cookie.length, true);
+  view.setUint32(72, pageBits | (segmentBits << 8), true);
+  view.setUint32(76, 0, true);
+  const bytes = scratch;
+  let p = COMMIT_HEADER_BYTES;
   for (const [name, address] of record.iterators) {
-    const bytes = utf8(name);
-    assert(bytes.length > 0 && bytes.length <= MAX_ITERATOR_NAME_BYTES, 'bad iterator name');
-    writeU64(target, p, address);
-    target[p + 8] = bytes.length & 0xff;
-    target[p + 9] = bytes.length >>> 8;
-    target.set(bytes, p + 10);
-    p += 10 + bytes.length;
+    const name8 = utf8(name);
+    assert(name8.length > 0 && name8.length <= MAX_ITERATOR_NAME_BYTES, 'bad iterator name');
+    setU64(view, p, address);
+    view.setUint16(p + 8, name8.length, true);
+    bytes.set(name8, p + 10);
+    p += 10 + name8.length;
   }
-  if (record.cookie !== undefined) target.set(record.cookie, p);
-  const checksum = recordChecksum(binding, target, at, length);
-  writeU32(target, at + 12, checksum);
+  if (record.cookie !== undefined) bytes.set(record.cookie, p);
+  const checksum = recordChecksum(binding, bytes, 0, length);
+  view.setUint32(12, checksum, true);
+  target.set(length === bytes.length ? bytes : bytes.subarray(0, length), at);
   return checksum;
+}
+
+/** A record is built in a private scratch (DataView stores, one copy into the target). */
+let scratch = new Uint8Array(1024);
+let scratchDataView = new DataView(scratch.buffer);
+
+function scratchView(length: number): DataView {
+  if (scratch.length < length) {
+    scratch = new Uint8Array(Math.max(length, 2 * scratch.length));
+    scratchDataView = new DataView(scratch.buffer);
+  }
+  return scratchDataView;
+}
+
+function setU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % TWO_32, true);
+  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
 }
 
 /**
