@@ -8,7 +8,7 @@
  * device; true of any record below HeadAddress) and address >= BeginAddress (segments below
  * may be truncated; their bytes read as zeros).
  * Thread rules: one LogReader per thread. The sync form reuses one scratch buffer; each async
- * read gets its own, so many may be in flight.
+ * read holds its own buffer (from a pool) until it completes, so many may be in flight.
  */
 import type { Device } from '../device/device.js';
 import { assert, invalidArgument } from '../errors.js';
@@ -17,9 +17,18 @@ import type { LogGeometry } from './address.js';
 
 /** Memory alignment of read buffers (suits O_DIRECT). */
 const READ_ALIGNMENT = 4096;
+/**
+ * Async reads of up to this many bytes (a record's first read spans one or two sectors) take
+ * their aligned buffer from a pool instead of allocating and zeroing a new one per read.
+ */
+const POOLED_BYTES = 8192;
+/** Buffers the pool keeps: enough for the reads a session usually has in flight. */
+const POOL_MAX = 64;
 
 export class LogReader {
   private scratch: Uint8Array = new Uint8Array(0);
+  /** Free aligned buffers of POOLED_BYTES for async reads (a buffer is in one read at a time). */
+  private readonly pool: Uint8Array[] = [];
 
   constructor(
     private readonly device: Device,
@@ -40,9 +49,16 @@ export class LogReader {
   /** Asynchronous readAtSync; `dst` must stay untouched until the promise settles. */
   async readAt(address: number, length: number, dst: Uint8Array): Promise<void> {
     const { from, to } = this.span(address, length, dst);
-    const buffer = this.alignedBuffer(to - from);
-    await this.device.read(buffer, from);
-    dst.set(buffer.subarray(address - from, address - from + length));
+    const pooled = to - from <= POOLED_BYTES;
+    const whole = pooled ? this.pool.pop() ?? this.alignedBuffer(POOLED_BYTES)
+      : this.alignedBuffer(to - from);
+    const buffer = pooled ? whole.subarray(0, to - from) : whole;
+    try {
+      await this.device.read(buffer, from);
+      dst.set(buffer.subarray(address - from, address - from + length));
+    } finally {
+      if (pooled && this.pool.length < POOL_MAX) this.pool.push(whole);
+    }
   }
 
   /** The sector-aligned device range covering the record; validates the request. */
