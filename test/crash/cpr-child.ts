@@ -1,15 +1,17 @@
 /**
  * The process the CPR kill test kills: opens (recovers) the store, resumes its sessions — or
- * creates them in the first life — and runs the deterministic workload on all of them while
- * checkpoints of every kind run one after another, until SIGKILL. Prints READY once the
- * sessions run. Arguments: dir engine life seed.
+ * creates them in the first life — prints what it recovered (`STATE <json>`: each session's
+ * CPR point, excluded serials and the values of its keys, read through a separate session,
+ * since reads take serial numbers) for the test to check, then runs the deterministic workload
+ * on all of them while checkpoints of every kind run one after another, until SIGKILL. Prints
+ * READY once the sessions run. Arguments: dir engine life seed.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { FasterKV } from '../../src/store/faster-kv.js';
 import type { EngineName } from '../../src/native.js';
 import { Prng } from '../../src/util/prng.js';
 import {
-  CHECKPOINT_KINDS, CRASH_STORE, SESSIONS, issue, opFor, sessionId,
+  CHECKPOINT_KINDS, CRASH_STORE, SESSIONS, issue, opFor, readValues, sessionId,
 } from '../support/cpr-workload.js';
 
 const [dir, engine, lifeArg, seedArg] = process.argv.slice(3);
@@ -22,6 +24,13 @@ const kv = await FasterKV.open<Uint8Array, Uint8Array, number>({
 const known = kv.recoveredFrom?.sessions ?? {};
 const sessions = Array.from({ length: SESSIONS }, (_, s) => (sessionId(s) in known
   ? kv.resumeSession(sessionId(s)) : kv.newSession(sessionId(s))));
+const reader = 'reader' in known ? kv.resumeSession('reader') : kv.newSession('reader');
+const state = sessions.map((session, s) => ({
+  point: session.recoveredSerial, excluded: session.recoveredExcluded,
+  values: readValues(s, (key) => reader.read(key)),
+}));
+reader.close();
+process.stdout.write(`STATE ${JSON.stringify(state)}\n`);
 const failures: unknown[] = [];
 const track = (p: Promise<unknown>): void => {
   p.catch((err: unknown) => failures.push(err));

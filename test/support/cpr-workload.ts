@@ -108,17 +108,35 @@ export class SessionModel {
 
   /** Compares every key of the session with what `read` returns; throws on a difference. */
   verify(read: (key: Uint8Array) => Uint8Array | undefined): void {
+    this.verifyValues(readValues(this.s, read));
+  }
+
+  /** As verify, for values already read and shown with `showValue`. */
+  verifyValues(values: Readonly<Record<string, string | null>>): void {
     for (const key of keysOf(this.s)) {
-      const got = read(Buffer.from(key));
       const want = this.values.get(key);
-      const seen = got === undefined ? undefined : key.includes('/c')
-        ? Buffer.from(got).readBigUInt64LE(0) : Buffer.from(got).toString();
-      if (seen !== want) {
+      const shown = want === undefined ? null : String(want);
+      if (values[key] !== shown) {
         throw new Error(`session s${this.s} at CPR point ${this.point}: key ${key} is ` +
-          `${String(seen)}, expected ${String(want)}`);
+          `${values[key]}, expected ${shown}`);
       }
     }
   }
+}
+
+/** A value as the model shows it: counters as decimal, other values as text, absent null. */
+export function showValue(key: string, bytes: Uint8Array | undefined): string | null {
+  if (bytes === undefined) return null;
+  return key.includes('/c') ? String(Buffer.from(bytes).readBigUInt64LE(0))
+    : Buffer.from(bytes).toString();
+}
+
+/** Every key of session `s` read with `read`, shown with showValue. */
+export function readValues(s: number, read: (key: Uint8Array) => Uint8Array | undefined):
+  Record<string, string | null> {
+  const values: Record<string, string | null> = {};
+  for (const key of keysOf(s)) values[key] = showValue(key, read(Buffer.from(key)));
+  return values;
 }
 
 /** Store options of the crash tests: 4 KiB pages and 16 KiB of memory, so records go to disk. */
