@@ -31,7 +31,8 @@
  */
 import { FasterError, invalidArgument } from '../errors.js';
 import type { HybridLog } from '../log/hybrid-log.js';
-import { commitRecordLength, type CommitRecord } from './commit-metadata.js';
+import { commitRecordLength, MAX_COOKIE_BYTES, type CommitRecord } from './commit-metadata.js';
+import { ENTRY_HEADER_BYTES } from './log-entry.js';
 import type { CommitScheduler, CommitTarget } from './commit-policy.js';
 import type { CommitState } from './commit-state.js';
 import type { CommitStore, RingWrite } from './commit-store.js';
@@ -211,8 +212,14 @@ export class Committer implements CommitTarget {
 
   private checkStrong(request: CommitRequest): void {
     const cookie = request.cookie;
-    if (cookie !== undefined && !(cookie instanceof Uint8Array)) {
-      throw invalidArgument('cookie', 'a Uint8Array', cookie);
+    if (cookie !== undefined) {
+      const room = this.parts.log.pageBytes - ENTRY_HEADER_BYTES -
+        commitRecordLength(this.parts.iterators.snapshot(), undefined);
+      const limit = Math.min(MAX_COOKIE_BYTES, room);
+      if (!(cookie instanceof Uint8Array) || cookie.length > limit) {
+        throw invalidArgument('cookie', `a Uint8Array of at most ${limit} bytes (a commit ` +
+          'record, cookie and named iterators included, fits in a page)', cookie);
+      }
     }
     const number = request.commitNumber;
     if (number === undefined) return;

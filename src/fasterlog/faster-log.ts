@@ -71,7 +71,7 @@ export class FasterLog {
     this.segmentBytes = parts.segmentBytes;
     this.recoveryReport = parts.report;
     this.registry = new IteratorRegistry(parts.kind === 'writer'
-      ? parts.start.record.iterators : parts.start.iterators);
+      ? parts.start.record.iterators : parts.start.iterators, parts.pageBytes - 8);
     if (parts.kind === 'writer') {
       this.writer = new WriterState(parts, options, this.registry, () => this.wake());
       this.followerParts = undefined;

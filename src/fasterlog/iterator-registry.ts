@@ -9,7 +9,7 @@
  * Thread rules: the log's JS thread.
  */
 import { invalidArgument } from '../errors.js';
-import { MAX_ITERATOR_NAME_BYTES, MAX_ITERATORS } from './commit-metadata.js';
+import { commitRecordLength, MAX_ITERATOR_NAME_BYTES, MAX_ITERATORS } from './commit-metadata.js';
 
 export interface NamedIteratorInfo {
   readonly name: string;
@@ -31,8 +31,11 @@ export class IteratorRegistry {
   private lastSnapshot: ReadonlyMap<string, number> = new Map();
   private snapshotVersion = -1;
 
-  /** Starts from the positions a recovered commit holds. */
-  constructor(recovered: ReadonlyMap<string, number>) {
+  /**
+   * Starts from the positions a recovered commit holds. `recordRoom`: bytes a commit record
+   * may take (it must fit in a page), which bounds the names.
+   */
+  constructor(recovered: ReadonlyMap<string, number>, private readonly recordRoom: number) {
     for (const [name, address] of recovered) this.positions.set(name, address);
     this.committed = new Map(recovered);
   }
@@ -52,9 +55,13 @@ export class IteratorRegistry {
     if (this.openNames.has(name)) {
       throw invalidArgument('name', 'the name of no other open iterator', name);
     }
-    if (!this.positions.has(name) && this.positions.size >= MAX_ITERATORS) {
-      throw invalidArgument('name', `one of at most ${MAX_ITERATORS} named iterators ` +
-        '(remove one with removeIterator)', name);
+    if (!this.positions.has(name)) {
+      const grown = new Map(this.positions).set(name, 0);
+      if (this.positions.size >= MAX_ITERATORS ||
+          commitRecordLength(grown, undefined) > this.recordRoom) {
+        throw invalidArgument('name', `one of at most ${MAX_ITERATORS} named iterators whose ` +
+          'names fit in a commit record within a page (remove one with removeIterator)', name);
+      }
     }
     this.openNames.add(name);
     return this.positions.get(name);

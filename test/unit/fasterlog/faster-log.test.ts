@@ -155,6 +155,17 @@ describe.each(availableEngines())('FasterLog (%s engine)', (engine) => {
     expect(() => log.scan({ name: '' })).toThrow(/name/);
     await expect(log.waitForCommit(log.tailAddress + 64)).rejects.toThrow(/address/);
     await expect(log.commit({ commitNumber: 0 })).rejects.toThrow(/commitNumber/);
+    await expect(log.commit({ cookie: new Uint8Array(4009) })).rejects.toThrow(
+      /cookie must be a Uint8Array of at most 4008 bytes/);
+    const names = Array.from({ length: 40 }, (_, i) => `${'n'.repeat(120)}-${i}`);
+    let opened = 0;
+    expect(() => {
+      for (const name of names) {
+        log.scan({ name }).close();
+        opened++;
+      }
+    }).toThrow(/fit in a commit record within a page/);
+    expect(opened).toBe(30);
     await log.close();
   });
 
