@@ -60,7 +60,7 @@ export interface FasterLogOptions {
   /**
    * Advanced: bytes of the device kept written with zeros ahead of the tail, so commits
    * overwrite allocated blocks and their fdatasync needs no journal commit (log-formatter.ts).
-   * Default 1 MiB; 0 turns it off.
+   * Default 4 MiB (at most 1/16 of a segment); 0 turns it off.
    */
   formatAheadBytes?: number;
   /**
@@ -127,7 +127,7 @@ export function resolveLogOptions(options: FasterLogOptions): ResolvedLogOptions
     onCorruption: oneOf('onCorruption', options.onCorruption, ['truncate', 'throw'], 'truncate'),
     fastCommit, retention: resolveRetention(options.retention), readOnly, recoverTo,
     followPollMs: positive('followPollMs', options.followPollMs, 10),
-    formatAheadBytes: nonNegative('formatAheadBytes', options.formatAheadBytes, 1 << 20),
+    formatAheadBytes: nonNegative('formatAheadBytes', options.formatAheadBytes, 4 << 20),
     directIo: flag('directIo', options.directIo, false),
   };
 }
