@@ -30,7 +30,7 @@ export async function runBench(argv: string[]): Promise<TrialResult[]> {
   const plan = trials.filter((t) => opts.filter.test(t.name))
     .flatMap((t) => t.engines.filter(runnable).map((e) => ({ t, e })));
   const results: TrialResult[] = [];
-  console.log(`\n${'trial'.padEnd(24)}${'engine'.padEnd(16)}${'result'.padEnd(44)}detail`);
+  console.log(`\n${'trial'.padEnd(24)}${'engine'.padEnd(16)}${'result'.padEnd(58)}detail`);
   for (const [i, { t, e }] of plan.entries()) {
     if (process.stdout.isTTY) process.stdout.write(`[${i + 1}/${plan.length}] ${t.name} (${e})...`);
     const trialResults = runTrialInChild(t.name, e, opts.full);
@@ -62,7 +62,7 @@ function parseOptions(argv: string[]): RunOptions {
 export function formatResult(r: TrialResult): string {
   const subject = r.store === undefined ? r.engine
     : r.engine === 'none' ? r.store : `${r.store}/${r.engine}`;
-  return `${r.trial.padEnd(24)}${subject.padEnd(16)}${formatMetrics(r.metrics).padEnd(44)}` +
+  return `${r.trial.padEnd(24)}${subject.padEnd(16)}${formatMetrics(r.metrics).padEnd(58)}` +
     r.detail;
 }
 
@@ -86,6 +86,7 @@ function runTrialInChild(name: string, engine: string, full: boolean): TrialResu
 export function formatMetrics(m: TrialMetrics): string {
   const parts: string[] = [];
   if (m.opsPerSec !== undefined) parts.push(`${formatCount(m.opsPerSec)} ops/s`);
+  if (m.opsPerCpuSec !== undefined) parts.push(`(${formatCount(m.opsPerCpuSec)}/cpu-s)`);
   if (m.mbPerSec !== undefined) parts.push(`${m.mbPerSec.toFixed(0)} MB/s`);
   if (m.p50Us !== undefined) parts.push(`p50 ${m.p50Us.toFixed(1)} µs`);
   if (m.p99Us !== undefined) parts.push(`p99 ${m.p99Us.toFixed(1)} µs`);

@@ -19,6 +19,11 @@ export interface TrialMetrics {
   p99Us?: number;
   /** Device reads per second (larger-than-memory trials). */
   iops?: number;
+  /**
+   * Operations per second of the process's CPU time (user + system): on a machine shared with
+   * other work, steadier than opsPerSec (wall time), which counts time spent waiting for a core.
+   */
+  opsPerCpuSec?: number;
 }
 
 export interface TrialResult {

@@ -54,9 +54,11 @@ async function runDiskTrial(ctx: TrialContext): Promise<TrialResult> {
       samples[i / SAMPLE_EVERY] = (performance.now() - t) * 1e6;
     }
   };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const deviceReads = device.stats().reads - reads0;
   const mode = device.stats().direct ? 'O_DIRECT' : 'buffered (page cache)';
   await kv.close();
@@ -65,7 +67,7 @@ async function runDiskTrial(ctx: TrialContext): Promise<TrialResult> {
   return {
     trial: 'ycsb-disk C-uniform', engine: ctx.engine, store: 'fasterkv',
     metrics: { opsPerSec: reads / seconds, p50Us: lat.p50Us, p99Us: lat.p99Us,
-      iops: deviceReads / seconds },
+      iops: deviceReads / seconds, opsPerCpuSec: reads / ((cpu.user + cpu.system) / 1e6) },
     detail: `${records / 1e6}M records of 100-byte values (${(logBytes / 1e6).toFixed(0)} MB ` +
       `of log) over ${memoryBytes >> 20} MiB of memory; ${reads.toLocaleString('en-US')} ` +
       `readAsync, ${IN_FLIGHT} in flight; ${(deviceReads / reads).toFixed(2)} device ` +

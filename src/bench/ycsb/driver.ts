@@ -86,8 +86,12 @@ export async function runPhase(store: YcsbStore, stream: OpStream, keys: readonl
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const lat = summarizeLatency(samples);
-  return { metrics: { opsPerSec: n / seconds, p50Us: lat.p50Us, p99Us: lat.p99Us }, ops: n,
-    seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return {
+    metrics: { opsPerSec: n / seconds, opsPerCpuSec: n / cpuSeconds, p50Us: lat.p50Us,
+      p99Us: lat.p99Us },
+    ops: n, seconds, cpuSeconds,
+  };
 }
 
 function runBatch(store: YcsbStore, stream: OpStream, keys: readonly Buffer[],
