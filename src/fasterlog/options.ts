@@ -68,6 +68,12 @@ export interface FasterLogOptions {
    * See the README's commit-path figures for the trade-off. Default false.
    */
   directIo?: boolean;
+  /**
+   * Advanced: under 'immediate' and 'manual', let a burst of durable appends start a commit
+   * once about half of them are enqueued, so its write and sync overlap enqueueing the rest.
+   * Default true.
+   */
+  splitBursts?: boolean;
 }
 
 export interface ResolvedLogOptions {
@@ -88,6 +94,7 @@ export interface ResolvedLogOptions {
   readonly followPollMs: number;
   readonly formatAheadBytes: number;
   readonly directIo: boolean;
+  readonly splitBursts: boolean;
 }
 
 const KiB = 1024;
@@ -129,6 +136,7 @@ export function resolveLogOptions(options: FasterLogOptions): ResolvedLogOptions
     followPollMs: positive('followPollMs', options.followPollMs, 10),
     formatAheadBytes: nonNegative('formatAheadBytes', options.formatAheadBytes, 4 << 20),
     directIo: flag('directIo', options.directIo, false),
+    splitBursts: flag('splitBursts', options.splitBursts, true),
   };
 }
 

@@ -44,8 +44,8 @@ export class WriterState {
   /** Set by a scan waiting for uncommitted entries: the next enqueue wakes it. */
   wakeOnEnqueue = false;
   private readonly pageBytes: number;
-  /** Whether durable appends may start commits mid-burst (policies that commit at once). */
-  private readonly eagerSplit: boolean;
+  /** Whether durable appends may start commits mid-burst (see Committer). */
+  private readonly splitBursts: boolean;
   private anchor: RingWrite | undefined;
   private spaceFlush: Promise<void> | undefined;
   private spaceError: FasterError | undefined;
@@ -82,7 +82,8 @@ export class WriterState {
       this.clearPastTail(page, pageStart, to);
     });
     this.scheduler = new CommitScheduler(options.commit, this.committer);
-    this.eagerSplit = options.commit.kind === 'immediate' || options.commit.kind === 'manual';
+    this.splitBursts = options.splitBursts &&
+      (options.commit.kind === 'immediate' || options.commit.kind === 'manual');
     this.committer.scheduler = this.scheduler;
   }
 
@@ -142,7 +143,7 @@ export class WriterState {
     const address = this.enqueue(entry);
     const promise = this.committer.waitFor(address, address);
     this.scheduler.onDurableWait();
-    this.committer.noteDurableAppend(this.eagerSplit);
+    this.committer.noteDurableAppend(this.splitBursts);
     return promise;
   }
 
