@@ -174,7 +174,9 @@ describe('FasterLog commit state in shared memory', () => {
         .writer.state;
       const view = new CommitState(state.buffer);
       const before = view.sequence;
-      const waiting = Atomics.waitAsync(new Int32Array(state.buffer), 6, before);
+      const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number,
+        v: number): { value: Promise<string> } }).waitAsync;
+      const waiting = waitAsync(new Int32Array(state.buffer), 6, before);
       await log.enqueueAndWaitForCommit(entryBytes(1, 10));
       expect(await waiting.value).toBe('ok');
       expect(view.committedUntilAddress).toBe(log.committedUntilAddress);
