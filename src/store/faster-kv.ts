@@ -46,6 +46,12 @@ import { collectStats, type FasterKVStats } from './stats.js';
 
 const LOG_BASE_NAME = 'hlog.log';
 
+/** `kv.close(options)`. */
+export interface CloseOptions {
+  /** Take a final checkpoint when anything changed since open (default true). */
+  checkpoint?: boolean;
+}
+
 export class FasterKV<K = Uint8Array, V = Uint8Array, I = unknown>
 implements SessionHost<K, V, I>, CheckpointHost {
   readonly engine: EngineName;
@@ -75,6 +81,10 @@ implements SessionHost<K, V, I>, CheckpointHost {
   private closed = false;
   /** The checkpoint or compaction running or last run; they run one after another. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
+  /** A compaction ran since the last log checkpoint began: its BeginAddress is not durable. */
+  private compactedSinceCheckpoint = false;
+  /** Operations issued before the last log checkpoint began (stats().operations then). */
+  private operationsCheckpointed = 0;
 
   private constructor(
     options: ResolvedOptions,
@@ -181,7 +191,14 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const request = checkpointRequest(options);
     const run = this.checkpointChain.then(async () => {
       this.checkOpen();
-      return toInfo(await runCheckpoint(this, request));
+      const covered = this.stats().operations;
+      const compacted = this.compactedSinceCheckpoint;
+      const info = toInfo(await runCheckpoint(this, request));
+      if (request.log) {
+        this.operationsCheckpointed = Math.max(this.operationsCheckpointed, covered);
+        if (compacted) this.compactedSinceCheckpoint = false;
+      }
+      return info;
     });
     this.checkpointChain = run.catch(() => undefined);
     return run;
@@ -216,6 +233,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     this.checkOpen();
     const run = this.checkpointChain.then(() => {
       this.checkOpen();
+      this.compactedSinceCheckpoint = true;
       return compactLog(this, options);
     });
     this.checkpointChain = run.catch(() => undefined);
@@ -234,10 +252,20 @@ implements SessionHost<K, V, I>, CheckpointHost {
       pendingOperations: pending, initialIndexBuckets: this.options.indexBuckets });
   }
 
-  /** Waits for a running checkpoint, flushes the log and releases the directory. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Waits for a running checkpoint, takes a final one when this store object changed anything
+   * (so a clean shutdown loses nothing: the next open recovers every operation), flushes the
+   * log and releases the directory. Idempotent. `{ checkpoint: false }` skips the final
+   * checkpoint: a faster shutdown after which, as after a crash, the next open recovers only
+   * what the last checkpoint holds.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
+    const checkpoint = options.checkpoint ?? true;
+    if (typeof checkpoint !== 'boolean') throw invalidArgument('checkpoint', 'a boolean', checkpoint);
     await this.checkpointChain;
+    if (this.closed) return;
+    if (checkpoint) await this.finalCheckpoint();
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions.values()]) s.close();
@@ -254,6 +282,19 @@ implements SessionHost<K, V, I>, CheckpointHost {
       epoch.release();
       this.releaseStorage();
     }
+  }
+
+  /**
+   * The checkpoint a clean close takes: a full fold-over one, when sessions of this store
+   * object issued operations, or a compaction ran, after the last log checkpoint began. A crash,
+   * unlike a close, keeps only what the last checkpoint holds (CPR's promise: each session's
+   * prefix).
+   */
+  private async finalCheckpoint(): Promise<void> {
+    const changed = this.stats().operations > this.operationsCheckpointed ||
+      this.compactedSinceCheckpoint;
+    if (!changed) return;
+    await this.checkpoint({ type: 'foldover' });
   }
 
   // ---- SessionHost ----------------------------------------------------------------------

@@ -59,7 +59,7 @@ async function twoCheckpoints(engine: EngineName, dir: string, older: Checkpoint
   write(kv, 'B');
   const b = await kv.checkpoint(newer);
   write(kv, 'C');
-  await kv.close();
+  await kv.close({ checkpoint: false });
   return [a.token, b.token];
 }
 
@@ -93,7 +93,7 @@ async function openDamaged(engine: EngineName, dir: string, file: string, tokens
     expect(skipped?.error.message).toContain(file);
     return 'older';
   } finally {
-    await kv.close();
+    await kv.close({ checkpoint: false });
   }
 }
 
@@ -128,7 +128,7 @@ describe.each(availableEngines())('damaged checkpoint files (%s)', (engine) => {
     const kv = await FasterKV.open({ dir, engine, ...TINY });
     write(kv, 'A');
     const { token } = await kv.checkpoint({ type: 'snapshot' });
-    await kv.close();
+    await kv.close({ checkpoint: false });
     const file = `checkpoints/${token}/index.dat`;
     const bytes = readFileSync(join(dir, file));
     bytes[bytes.length - 1]! ^= 0x40;

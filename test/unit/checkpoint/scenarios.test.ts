@@ -46,7 +46,7 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
         s.rmw(bytesOf(`c${keyOf[n]}`), n);
         if (n % 200 === 0) taken.push(await kv.checkpoint(KINDS[taken.length % KINDS.length]));
       }
-      await kv.close();
+      await kv.close({ checkpoint: false });
       for (const [i, info] of taken.entries()) {
         const copy = tempDir();
         cpSync(dir, copy, { recursive: true });
@@ -57,7 +57,7 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
         const want = new Array<bigint>(KEYS).fill(0n);
         for (let n = 1; n <= point; n++) want[keyOf[n]!]! += BigInt(n);
         for (let k = 0; k < KEYS; k++) expect(counter(back, k)).toBe(want[k]);
-        await back.close();
+        await back.close({ checkpoint: false });
       }
     });
 
@@ -69,7 +69,7 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
     const first = await kv.checkpoint({ type: 'snapshot' });
     for (let i = 0; i < 200; i++) s.upsert(bytesOf(`k${i}`), bytesOf('second'));
     const second = await kv.checkpoint();
-    await kv.close();
+    await kv.close({ checkpoint: false });
     const back = await FasterKV.open({ dir, engine, ...TINY, recover: first.token });
     expect(back.recoveryReport.removed).toEqual([second.token]);
     const r = back.resumeSession('s');
@@ -78,10 +78,10 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
     const third = await back.checkpoint({ index: false });
     expect((await back.listCheckpoints()).map((c) => c.token)).toEqual([third.token,
       first.token]);
-    await back.close();
+    await back.close({ checkpoint: false });
     const again = await FasterKV.open({ dir, engine, ...TINY });
     expect(textOf(again.resumeSession('s').read(bytesOf('k0')))).toBe('third');
-    await again.close();
+    await again.close({ checkpoint: false });
   });
 
   it('recovers after each round of writes, with an index checkpoint only every other round',
@@ -94,7 +94,7 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
         for (let i = 0; i < 300; i++) s.upsert(bytesOf(`r${round}k${i}`), bytesOf(`v${round}`));
         if (round % 2 === 0) await kv.checkpoint({ log: false });
         await kv.checkpoint({ type: round % 4 < 2 ? 'foldover' : 'snapshot', index: false });
-        await kv.close();
+        await kv.close({ checkpoint: false });
         const back = await FasterKV.open({ dir, engine, ...TINY });
         const reader = back.newSession('reader');
         for (let r = 0; r <= round; r++) {
@@ -102,7 +102,7 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
             expect(textOf(reader.read(bytesOf(`r${r}k${i}`)))).toBe(`v${r}`);
           }
         }
-        await back.close();
+        await back.close({ checkpoint: false });
       }
     });
 
@@ -114,12 +114,12 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
     const buckets = kv.ctx.index.tableBuckets;
     expect(kv.ctx.index.grow()).toBe(true);
     await kv.checkpoint({ type: 'snapshot' });
-    await kv.close();
+    await kv.close({ checkpoint: false });
     const back = await FasterKV.open({ dir, engine, ...TINY });
     expect(back.ctx.index.tableBuckets).toBe(2 * buckets);
     const r = back.resumeSession('s');
     for (let i = 0; i < 1000; i++) expect(textOf(r.read(bytesOf(`k${i}`)))).toBe(`v${i}`);
-    await back.close();
+    await back.close({ checkpoint: false });
   });
 
   it('re-records a recovered session that is not resumed in every later checkpoint',
@@ -128,14 +128,14 @@ describe.each(availableEngines())('recovery scenarios (%s)', (engine) => {
       const kv = await FasterKV.open({ dir, engine, ...TINY });
       kv.newSession('gone').upsert(bytesOf('k'), bytesOf('v'));
       await kv.checkpoint();
-      await kv.close();
+      await kv.close({ checkpoint: false });
       for (let cycle = 1; cycle <= 3; cycle++) {
         const back = await FasterKV.open({ dir, engine, ...TINY });
         expect(Object.keys(back.recoveredFrom!.sessions).length).toBe(cycle);
         back.newSession(`new${cycle}`);
         const info = await back.checkpoint({ index: false });
         expect(info.sessions.gone).toBe(1);
-        await back.close();
+        await back.close({ checkpoint: false });
       }
     });
 });

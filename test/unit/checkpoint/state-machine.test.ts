@@ -60,7 +60,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
       expect(idle.cprState).toEqual({ phase: 'IN_PROGRESS', version: 2 });
       idle.upsert(bytesOf('i'), bytesOf('1'));
       expect(idle.cprState).toEqual({ phase: 'REST', version: 2 });
-      await kv.close();
+      await kv.close({ checkpoint: false });
     });
 
   it('keeps a log-only cycle to PREPARE, IN_PROGRESS, WAIT_FLUSH, PERSISTENCE_CALLBACK, REST',
@@ -73,7 +73,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
       expect(phases).toEqual(['PREPARE 1', 'IN_PROGRESS 2', 'WAIT_FLUSH 2',
         'PERSISTENCE_CALLBACK 2', 'REST 2', 'PREP_INDEX_CHECKPOINT 2', 'INDEX_CHECKPOINT 2',
         'REST 2']);
-      await kv.close();
+      await kv.close({ checkpoint: false });
     });
 
   it('writes InNewVersion records and never updates in place during the version switch',
@@ -91,7 +91,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
       await kv.checkpoint({ type: 'snapshot' });
       expect(tails[0]).toBeGreaterThan(0);
       expect(tails[1]).toBe(0);
-      await kv.close();
+      await kv.close({ checkpoint: false });
     });
 
   it('gives a session closed mid-cycle its CPR point, then forgets it', async () => {
@@ -105,7 +105,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
     expect(first.sessions).toEqual({ leaving: 1 });
     const second = await kv.checkpoint();
     expect(second.sessions).toEqual({});
-    await kv.close();
+    await kv.close({ checkpoint: false });
   });
 
   it('never waits for a pending read: the pending RMW becomes an excluded serial', async () => {
@@ -126,7 +126,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
     storage.release();
     expect(await pending).toBe(402);
     expect(Buffer.from(s.read(bytesOf('counter'))!).readBigUInt64LE()).toBe(12n);
-    await kv.close();
+    await kv.close({ checkpoint: false });
 
     const back = await FasterKV.open<Uint8Array, Uint8Array, number>({
       storage, engine, ...TINY, rmw: rmwFunctions.counter,
@@ -135,7 +135,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
     expect(r.recoveredExcluded).toEqual([402]);
     expect(Buffer.from(r.read(bytesOf('counter'))!).readBigUInt64LE()).toBe(5n);
     expect(textOf(r.read(bytesOf('after')))).toBe('1');
-    await back.close();
+    await back.close({ checkpoint: false });
   });
 
   it('returns to REST after a failed checkpoint, removes its files, and checkpoints again',
@@ -156,7 +156,7 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
       expect(kv.systemState.version).toBe(2);
       const info = await kv.checkpoint({ type: 'snapshot', incremental: true });
       expect(info).toMatchObject({ version: 2, incremental: false, sessions: { s: 2 } });
-      await kv.close();
+      await kv.close({ checkpoint: false });
     });
 
   it('runs checkpoints asked for at once one after another', async () => {
@@ -165,6 +165,6 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
     const infos = await Promise.all([kv.checkpoint(), kv.checkpoint({ type: 'snapshot' }),
       kv.checkpoint({ index: false })]);
     expect(infos.map((i) => i.version)).toEqual([1, 2, 3]);
-    await kv.close();
+    await kv.close({ checkpoint: false });
   });
 });
