@@ -13,8 +13,9 @@
  * (NativeBinding.alignmentOffset), so the hot path passes caller buffers straight through; the
  * binding copies any other buffer through an aligned bounce buffer itself.
  *
- * Thread rules: main thread only. Async completions arrive on the main thread; many reads and
- * writes may be in flight at once.
+ * Thread rules: one thread per FileDevice; async completions arrive on it, and many reads and
+ * writes may be in flight at once. Devices of several worker_threads may share segment files
+ * through `shared` (shared-segments.ts): any thread's sync then covers every thread's writes.
  */
 import type { NativeBinding, EngineOption } from '../native.js';
 import { selectBinding } from '../native.js';
@@ -28,6 +29,7 @@ import {
   DeviceCounters,
 } from './geometry.js';
 import { IoBatch, type IoKind } from './io-batch.js';
+import { SharedSegments } from './shared-segments.js';
 import { join } from 'node:path';
 
 export interface FileDeviceOptions {
@@ -49,6 +51,11 @@ export interface FileDeviceOptions {
   binding?: NativeBinding;
   /** Which engine does the I/O when no `binding` is given; default 'auto'. */
   engine?: EngineOption;
+  /**
+   * The SharedSegments buffer of devices on other worker_threads over the same files: dirty
+   * segments, truncation and new segments are then shared (shared-segments.ts).
+   */
+  shared?: SharedArrayBuffer;
 }
 
 const JS_BUFFERED = 'the js engine does buffered node:fs I/O (node:fs has no O_DIRECT)';
@@ -63,6 +70,8 @@ export class FileDevice implements Device {
   private readonly directAsked: boolean;
   private readonly files: SegmentFiles;
   private readonly dirty = new Set<SegmentFile>();
+  private readonly shared: SharedSegments | undefined;
+  private readonly marked: bigint[] = [];
   private closed = false;
   private readonly counters = new DeviceCounters();
 
@@ -83,9 +92,10 @@ export class FileDevice implements Device {
     const preallocate = validateFlag('preallocate', options.preallocate, false);
     this.binding = options.binding ?? selectBinding(options.engine);
     this.name = join(options.dir, base);
+    this.shared = options.shared === undefined ? undefined : new SharedSegments(options.shared);
     this.files = new SegmentFiles(this.binding, {
       dir: options.dir, baseName: base, segmentBytes: this.segmentBytes,
-      direct: this.directAsked, preallocate, readOnly: this.readOnly,
+      direct: this.directAsked, preallocate, readOnly: this.readOnly, shared: this.shared,
     });
   }
 
@@ -100,7 +110,7 @@ export class FileDevice implements Device {
       const piece = n === src.length ? src : src.subarray(done, done + n);
       const file = this.files.get(segment, true)!;
       this.binding.fileWriteSync(file.handle, piece, offset);
-      this.dirty.add(file);
+      this.markDirty(file);
       done += n;
     }
     this.counters.count('write', src.length);
@@ -141,6 +151,7 @@ export class FileDevice implements Device {
       this.binding.fileDatasyncSync(file.handle);
       this.dirty.delete(file);
     }
+    if (this.shared !== undefined) this.syncSharedSync(this.shared);
     this.counters.count('sync', 0);
   }
 
@@ -158,8 +169,59 @@ export class FileDevice implements Device {
           batch.done(err);
         });
       }
+      if (this.shared !== undefined) this.syncShared(this.shared, batch);
       batch.done(null);
     });
+  }
+
+  /** After a completed write to `file`: remembered for the next sync (shared, or here). */
+  private markDirty(file: SegmentFile): void {
+    const shared = this.shared;
+    if (shared === undefined) {
+      this.dirty.add(file);
+      return;
+    }
+    while (!shared.markDirty(file.segment)) this.syncSharedSync(shared);
+  }
+
+  /** fdatasyncs every segment marked dirty by any thread, then clears the marks it covered. */
+  private syncSharedSync(shared: SharedSegments): void {
+    const marked = shared.snapshot(this.marked);
+    for (let i = 0; i < marked.length; i += 2) {
+      const word = marked[i + 1]!;
+      const file = this.files.get(SharedSegments.segmentOf(word), false);
+      if (file !== undefined) this.binding.fileDatasyncSync(file.handle);
+      shared.clear(marked[i]!, word);
+    }
+  }
+
+  /** Asynchronous syncSharedSync, as part of `batch`. */
+  private syncShared(shared: SharedSegments, batch: IoBatch): void {
+    const marked = shared.snapshot([]);
+    for (let i = 0; i < marked.length; i += 2) {
+      const index = marked[i]!;
+      const word = marked[i + 1]!;
+      let file: SegmentFile | undefined;
+      try {
+        file = this.files.get(SharedSegments.segmentOf(word), false);
+      } catch (err) {
+        batch.add();
+        batch.done(err as FasterError);
+        continue;
+      }
+      if (file === undefined) {
+        shared.clear(index, word);
+        continue;
+      }
+      const opened = file;
+      batch.add();
+      opened.pending++;
+      this.binding.fileDatasync(opened.handle, (err) => {
+        this.files.end(opened);
+        if (err === null) shared.clear(index, word);
+        batch.done(err);
+      });
+    }
   }
 
   truncateUntilSegment(segment: number): void {
@@ -167,10 +229,14 @@ export class FileDevice implements Device {
     checkSegment(this, segment);
     if (this.readOnly) throw readOnlyError(this, 'unlink', undefined);
     const retired: SegmentFile[] = [];
+    this.shared?.noteTruncated(segment);
     try {
       this.files.removeBelow(segment, retired);
     } finally {
-      for (const file of retired) this.dirty.delete(file);
+      for (const file of retired) {
+        this.dirty.delete(file);
+        this.shared?.forget(file.segment);
+      }
     }
   }
 
@@ -266,7 +332,7 @@ export class FileDevice implements Device {
     if (kind === 'write') {
       this.binding.fileWrite(file.handle, piece, offset, (err) => {
         this.files.end(opened);
-        if (err === null && !opened.retired) this.dirty.add(opened);
+        if (err === null && !opened.retired) this.markDirty(opened);
         batch.done(err);
       });
       return;

@@ -5,7 +5,9 @@
  *
  * Invariants:
  *  - a segment is in `existing` iff its file exists (as far as this process knows: the
- *    directory's writer lock keeps other processes out);
+ *    directory's writer lock keeps other processes out); with `shared` (other threads' devices
+ *    over the same files) a segment missing here is looked up on disk before it reads as
+ *    zeros, and segments another thread truncated are forgotten on the next access;
  *  - a created segment file's directory entry is fsynced before the creating call returns;
  *  - a handle is closed only when no I/O on it is in flight: retiring a file with I/O pending
  *    (truncation, close) defers the close to the last completion, so a recycled descriptor
@@ -18,6 +20,7 @@ import { FasterError, ioError } from '../errors.js';
 import type { NativeBinding } from '../native.js';
 import { fsyncDirectory } from '../util/durable-fs.js';
 import { parseSegmentFileName, segmentFileName } from './geometry.js';
+import type { SharedSegments } from './shared-segments.js';
 
 /** One open segment file. */
 export interface SegmentFile {
@@ -39,6 +42,8 @@ export interface SegmentFilesOptions {
   direct: boolean;
   preallocate: boolean;
   readOnly: boolean;
+  /** Set when other threads' devices use the same files (shared-segments.ts). */
+  shared?: SharedSegments | undefined;
 }
 
 export class SegmentFiles {
@@ -46,6 +51,8 @@ export class SegmentFiles {
   lastOpenDirect: boolean | undefined;
   private readonly existing = new Set<number>();
   private readonly open = new Map<number, SegmentFile>();
+  /** The shared truncation bound this table has applied (shared mode). */
+  private truncatedBelow = 0;
 
   constructor(
     private readonly binding: NativeBinding,
@@ -72,9 +79,10 @@ export class SegmentFiles {
    * preallocation and a directory fsync), else the result is undefined (reads see zeros).
    */
   get(segment: number, create: boolean): SegmentFile | undefined {
+    if (this.options.shared !== undefined) this.followShared(this.options.shared);
     const found = this.open.get(segment);
     if (found !== undefined) return found;
-    const exists = this.existing.has(segment);
+    const exists = this.existing.has(segment) || this.createdElsewhere(segment);
     if (!exists && !create) return undefined;
     const path = this.pathOf(segment);
     const { binding, options } = this;
@@ -90,6 +98,27 @@ export class SegmentFiles {
       fsyncDirectory(binding, options.dir);
     }
     return file;
+  }
+
+  /** Shared mode: forgets the segments another thread deleted. */
+  private followShared(shared: SharedSegments): void {
+    const below = shared.truncatedBelow;
+    if (below <= this.truncatedBelow) return;
+    this.truncatedBelow = below;
+    for (const s of [...this.existing]) {
+      if (s >= below) continue;
+      const file = this.open.get(s);
+      if (file !== undefined) this.retire(file);
+      this.existing.delete(s);
+    }
+  }
+
+  /** Shared mode: whether another thread created `segment` since this table was listed. */
+  private createdElsewhere(segment: number): boolean {
+    if (this.options.shared === undefined || segment < this.truncatedBelow) return false;
+    if (!fs.existsSync(this.pathOf(segment))) return false;
+    this.existing.add(segment);
+    return true;
   }
 
   /** Marks the end of one I/O on `file`; closes a retired file's handle after its last one. */

@@ -172,6 +172,19 @@ export class LightEpoch {
     Atomics.store(this.i32, b + E_OWNER, 0);
   }
 
+  /**
+   * This thread's owner id: non-zero, unique among the threads of this epoch, fixed from the
+   * first `acquire()` (0 before). Shared tokens record it, so a dead thread's can be freed.
+   */
+  get owner(): number {
+    return this.ownerId;
+  }
+
+  /** The table entry this thread holds (0 when none). */
+  get entry(): number {
+    return this.base > 0 ? this.base / LINE_INTS : 0;
+  }
+
   /** Whether this thread holds an entry. */
   get isAcquired(): boolean {
     return this.base > 0;
@@ -298,6 +311,19 @@ export class LightEpoch {
       threadId: Atomics.load(this.i32, b + E_THREAD),
       liveness: Atomics.load(this.i32, b + E_LIVENESS),
     };
+  }
+
+  /** Entries held now by the worker_threads thread `threadId` (a dead thread's, to reclaim). */
+  entriesOf(threadId: number): { entry: number; ownerId: number }[] {
+    const found: { entry: number; ownerId: number }[] = [];
+    const high = Atomics.load(this.i32, H_HIGH_WATER);
+    for (let entry = 1; entry <= high; entry++) {
+      const { ownerId, threadId: t } = this.entryOwner(entry);
+      if (ownerId !== 0 && t === threadId && entry * LINE_INTS !== this.base) {
+        found.push({ entry, ownerId });
+      }
+    }
+    return found;
   }
 
   /**

@@ -38,10 +38,11 @@ import type { NativeBinding } from '../native.js';
 import { FIRST_VALID_ADDRESS, LogGeometry } from './address.js';
 import { LogCloser, type EvictionHook } from './log-eviction.js';
 import {
-  LogFlusher, type BeforeFlushHook, type FlushFailure, type FlushHook,
+  LogFlusher, tokenOf, type BeforeFlushHook, type FlushFailure, type FlushHook,
 } from './log-flush.js';
 import {
-  I_PAGE_TURNS, I_RETRY_NOW, I_SYNC_FLUSH_WAITS, I_WAIT_FLUSH, LogState, NO_ERROR_ADDRESS,
+  I_CLOSER, I_PAGE_TURNS, I_RETRY_NOW, I_SYNC_FLUSH_WAITS, I_TURN_OWNER, I_TURN_PAGE,
+  I_WAIT_FLUSH, LogState, NO_ERROR_ADDRESS,
   W_BEGIN, W_CLOSED_UNTIL, W_FLUSH_ERROR_AT, W_FLUSHED_UNTIL, W_HEAD, W_PERSISTED_BEGIN,
   W_READ_ONLY, W_SAFE_HEAD, W_SAFE_READ_ONLY,
 } from './log-state.js';
@@ -98,6 +99,8 @@ export class HybridLog {
   readonly flusher: LogFlusher;
   private readonly closer: LogCloser;
   private readonly actionKindBase: number;
+  /** This thread's token in shared tokens (log-flush.ts tokenOf), fixed at construction. */
+  private readonly token: number;
   private lazyReader: LogReader | undefined;
   /**
    * The last segment truncation that failed on this thread (it ran in an epoch action, so
@@ -142,6 +145,8 @@ export class HybridLog {
     this.readOnlyLagPages = Math.floor(this.mutableFraction * this.headOffsetLagPages);
     this.flusher = new LogFlusher(this.state, this.frames, this.geometry, device, epoch);
     this.closer = new LogCloser(this.state, this.frames, this.geometry, this.zeroClosedFrames);
+    this.token = tokenOf(epoch);
+    this.closer.token = this.token;
     this.registerActions();
   }
 
@@ -215,7 +220,37 @@ export class HybridLog {
     const offset = state.tailOffset;
     if (offset + size <= pageBytes) return state.tailPage * pageBytes + offset;
     if (offset > pageBytes) return RETRY_NOW;
+    // This thread owns the turn: say so before any call (a call is where V8 may stop a
+    // terminated worker), so reclaimThread can undo a turn its owner never finished.
+    Atomics.store(state.words, I_TURN_PAGE, state.tailPage);
+    Atomics.store(state.words, I_TURN_OWNER, this.token);
     return this.turnPage(state.tailPage, size);
+  }
+
+  /**
+   * Frees what the thread whose token is `token` held when it died (its worker exited or was
+   * terminated; it will never run again): flush tokens, the closer token, and a page turn it
+   * began and never finished (the tail goes back to "page full", so the next allocation makes
+   * the turn again). Pages it was writing are written again by the next flush that needs them.
+   */
+  reclaimThread(token: number): void {
+    const state = this.state;
+    for (let slot = 0; slot < this.frameCount; slot++) {
+      if (Atomics.compareExchange(state.slotBusy, slot, token, 0) === token) {
+        Atomics.notify(state.slotBusy, slot);
+      }
+    }
+    Atomics.compareExchange(state.words, I_CLOSER, token, 0);
+    if (Atomics.load(state.words, I_TURN_OWNER) === token) {
+      const page = Atomics.load(state.words, I_TURN_PAGE);
+      for (;;) {
+        state.loadTail();
+        if (state.tailPage !== page || state.tailOffset <= this.pageBytes) break;
+        if (state.casTail(page, state.tailOffset, page, this.pageBytes)) break;
+      }
+      Atomics.compareExchange(state.words, I_TURN_OWNER, token, 0);
+    }
+    this.closer.closeUntilSafeHead();
   }
 
   /**
@@ -404,12 +439,14 @@ export class HybridLog {
       state.count(I_RETRY_NOW);
     } else {
       assert(nextStart + size <= this.geometry.maxAddress, 'log address space exhausted');
-      state.openSlot(next);
+      state.openSlot(next, this.token);
       state.storeTail(next, size);
+      Atomics.compareExchange(state.words, I_TURN_OWNER, this.token, 0);
       state.count(I_PAGE_TURNS);
       return nextStart;
     }
     state.storeTail(page, this.pageBytes);
+    Atomics.compareExchange(state.words, I_TURN_OWNER, this.token, 0);
     return outcome;
   }
 

@@ -32,6 +32,9 @@ export class LogCloser {
     private readonly zeroFrames = true,
   ) {}
 
+  /** The value this thread stores in the closer token (log-flush.ts tokenOf). */
+  token = 1;
+
   onEvicted(hook: EvictionHook): void {
     this.hooks.push(hook);
   }
@@ -46,7 +49,7 @@ export class LogCloser {
   closeUntilSafeHead(): void {
     const state = this.state;
     for (;;) {
-      if (Atomics.compareExchange(state.words, I_CLOSER, 0, 1) !== 0) return;
+      if (Atomics.compareExchange(state.words, I_CLOSER, 0, this.token) !== 0) return;
       try {
         this.closeRange();
       } finally {

@@ -6,7 +6,8 @@
  * page's requestedOffset); writes happen later, by whichever thread calls `flushPage` for the
  * page: the read-only action itself for page-turn shifts, a thread that needs a frame, or one
  * waiting for a flush to reach an address. A page's writes are ordered by its slot token
- * (slotBusy): the holder writes [flushedOffset, requestedOffset) rounded out to sectors,
+ * (slotBusy, holding the writer's token: tokenOf): the holder writes [flushedOffset,
+ * requestedOffset) rounded out to sectors,
  * raises flushedOffset, and loops until nothing is left, so bytes of one page reach the device
  * in order and a partial last sector is rewritten only after the earlier write finished.
  *
@@ -102,7 +103,7 @@ export class LogFlusher {
   flushPage(page: number): boolean {
     const state = this.state;
     const slot = page % state.frameCount;
-    if (Atomics.compareExchange(state.slotBusy, slot, 0, 1) !== 0) return false;
+    if (Atomics.compareExchange(state.slotBusy, slot, 0, tokenOf(this.epoch)) !== 0) return false;
     let wrote = false;
     try {
       for (;;) {
@@ -275,6 +276,15 @@ export class LogFlusher {
     this.failures.splice(at, 0, { from, to, error });
     state.signalFlush();
   }
+}
+
+/**
+ * The value a thread stores in a shared token it takes (a slot's flush token, the closer
+ * token, the page-turn owner): its epoch owner id, so the token of a thread that died holding
+ * it can be found and freed (HybridLog.reclaimThread). 1 before the epoch was ever acquired.
+ */
+export function tokenOf(epoch: LightEpoch): number {
+  return epoch.owner === 0 ? 1 : epoch.owner;
 }
 
 /** Raises Int32 word `index` of `view` to `value` if it is lower. */

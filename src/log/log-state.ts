@@ -8,7 +8,9 @@
  *   first failed flush address (FLUSH_ERROR_AT, MAX when none), flushed bytes, and the tail
  *   word {page: high 32 bits, offset: low 32 bits}, advanced with one atomic add.
  * Int32 words: the closer token, the flush sequence (bumped and notified whenever
- *   FlushedUntilAddress or a flush error changes), and page-level counters.
+ *   FlushedUntilAddress or a flush error changes), page-level counters, and the page turn in
+ *   progress (page, owner token). Tokens hold their holder's epoch owner id (not just 1), so
+ *   a thread that died holding one can be found (HybridLog.reclaimThread).
  * Per-frame Int32 tables (index = frame slot): the page living in the slot, how much of it
  *   was flushed and requested (offsets in the page), the slot's flush token, and whether a
  *   flush of it failed.
@@ -42,6 +44,9 @@ export const I_FLUSH_ERRORS = 7;
 export const I_SYNC_FLUSH_WAITS = 8;
 /** Never written: `pause()` waits on it for its timeout. */
 const I_IDLE = 9;
+/** The page whose turn is being made, and the token of the thread making it (0: none). */
+export const I_TURN_PAGE = 10;
+export const I_TURN_OWNER = 11;
 const WORDS32 = 16;
 
 /** No flush failed: FLUSH_ERROR_AT holds this. */
@@ -120,10 +125,12 @@ export class LogState {
    * Gives page `page` its frame (whose previous page is closed and zeroed) with nothing
    * flushed or requested, under the slot's flush token so no flush of the old page overlaps.
    */
-  openSlot(page: number): void {
+  openSlot(page: number, token = 1): void {
     const slot = page % this.frameCount;
-    while (Atomics.compareExchange(this.slotBusy, slot, 0, 1) !== 0) {
-      Atomics.wait(this.slotBusy, slot, 1, 1);
+    for (;;) {
+      const held = Atomics.compareExchange(this.slotBusy, slot, 0, token);
+      if (held === 0) break;
+      Atomics.wait(this.slotBusy, slot, held, 1);
     }
     Atomics.store(this.flushedOffset, slot, 0);
     Atomics.store(this.requestedOffset, slot, 0);
@@ -207,6 +214,16 @@ export class LogState {
     this.scratch64[0] = Atomics.load(this.w64, W_TAIL);
     this.tailOffset = this.scratch32[0]!;
     this.tailPage = this.scratch32[1]!;
+  }
+
+  /** Replaces the tail word if it still holds (page, offset); true when it did. */
+  casTail(page: number, offset: number, nextPage: number, nextOffset: number): boolean {
+    this.scratch32[0] = offset;
+    this.scratch32[1] = page;
+    const expected = this.scratch64[0]!;
+    this.scratch32[0] = nextOffset;
+    this.scratch32[1] = nextPage;
+    return Atomics.compareExchange(this.w64, W_TAIL, expected, this.scratch64[0]!) === expected;
   }
 
   storeTail(page: number, offset: number): void {

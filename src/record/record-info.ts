@@ -3,10 +3,10 @@
  * Persisted: never renumber a bit; retired bits stay reserved.
  *
  *   bit 63                                  48 47                                        0
- *   +--+--+--+--+--+--+--+--+----------------+-------------------------------------------+
- *   |r |r |NV|r |Dy|r |Sd|Vd|Ts| reserved(7) |            PreviousAddress (48)           |
- *   +--+--+--+--+--+--+--+--+----------------+-------------------------------------------+
- *    63 62 61 60 59 58 57 56 55   54..48
+ *   +--+--+--+--+--+--+--+--+--+-------------+-------------------------------------------+
+ *   |r |r |NV|r |Dy|r |Sd|Vd|Ts|X | S(6)      |            PreviousAddress (48)           |
+ *   +--+--+--+--+--+--+--+--+--+-------------+-------------------------------------------+
+ *    63 62 61 60 59 58 57 56 55 54  53..48
  *
  *   PreviousAddress  next-older record of the same hash chain (0 = none)
  *   Ts  Tombstone    the record deletes its key
@@ -14,6 +14,9 @@
  *   Sd  Sealed       superseded while mutable; operations that meet it retry
  *   Dy  Dirty        changed since the last incremental snapshot
  *   NV  InNewVersion written by a session already in checkpoint version v+1 (the CPR bit)
+ *   X   exclusive lock, S shared-lock count (FASTER's RecordIsolation, digest §4.6): taken
+ *       only while worker threads share the store (record-locks.ts); transient, meaningless
+ *       in any copy of the record (device, snapshot), cleared when a page image is loaded
  *   r   reserved, zero
  *
  * The word is stored little-endian. JavaScript touches it as two Int32 words: `lo` (address
@@ -28,6 +31,11 @@ export const HI_VALID = 1 << (56 - 32);
 export const HI_SEALED = 1 << (57 - 32);
 export const HI_DIRTY = 1 << (59 - 32);
 export const HI_IN_NEW_VERSION = 1 << (61 - 32);
+/** Record locks (bits 48..54): one shared holder, all shared holders, the exclusive lock. */
+export const HI_LOCK_SHARED_ONE = 1 << (48 - 32);
+export const HI_LOCK_SHARED_MASK = 0x3f << (48 - 32);
+export const HI_LOCK_EXCLUSIVE = 1 << (54 - 32);
+export const HI_LOCKS = HI_LOCK_SHARED_MASK | HI_LOCK_EXCLUSIVE;
 /** Address bits 32..47 within the high half. */
 export const HI_ADDRESS_MASK = 0xffff;
 

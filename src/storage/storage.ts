@@ -38,6 +38,11 @@ export interface StorageDeviceOptions {
   direct?: boolean;
   /** fallocate new segment files to segmentBytes (DirectoryStorage). Default false. */
   preallocate?: boolean;
+  /**
+   * DirectoryStorage: the SharedSegments buffer (device/shared-segments.ts) of devices that
+   * other worker_threads opened over the same files. Other storages ignore it.
+   */
+  shared?: SharedArrayBuffer;
 }
 
 export interface Storage {

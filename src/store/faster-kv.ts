@@ -8,6 +8,10 @@
  * recovers the newest valid checkpoint (src/recovery/), so each session gets back a prefix of
  * its operations and `resumeSession(id)` says where it stopped. `recover: 'none'` refuses a
  * directory that holds data (ERR_EXISTS) rather than wiping it.
+ *
+ * Worker threads (threads.ts): `shareHandle()` describes the shared parts, and
+ * `FasterKV.attach(handle)` in another worker_thread builds a store object over them; the
+ * object that opened the store is the owner (it holds the directory lock and closes last).
  */
 import { runCheckpoint, checkpointRequest, type CheckpointHost, type CheckpointOptions } from
   '../checkpoint/checkpoint.js';
@@ -19,12 +23,8 @@ import { StateMachine } from '../checkpoint/state-machine.js';
 import { SystemState } from '../checkpoint/system-state.js';
 import type { Codec } from '../codec/codecs.js';
 import type { Device } from '../device/device.js';
-import { LightEpoch } from '../epoch/light-epoch.js';
+import { SharedSegments } from '../device/shared-segments.js';
 import { FasterError, invalidArgument } from '../errors.js';
-import { keyHash } from '../fallback/key-hash.js';
-import { HashIndex, type RecordLookup } from '../index/hash-index.js';
-import { HybridLog } from '../log/hybrid-log.js';
-import { restoreLog } from '../log/log-restore.js';
 import { selectBinding, type EngineName, type NativeBinding } from '../native.js';
 import { recover, type Recovered, type RecoveryReport } from '../recovery/recovery.js';
 import { DirectoryStorage } from '../storage/directory-storage.js';
@@ -35,22 +35,16 @@ import { Session, type SessionHost } from './session.js';
 import {
   compactLog, retainedLogBegin, type CompactOptions, type CompactionResult,
 } from './compaction.js';
-import { installIndexGrowth } from './index-growth.js';
-import { ReadCache } from './read-cache.js';
 import {
   logScan, scanLive, type LogRecord, type RecordIterable, type ScanRange, type ScanRecord,
 } from './iteration.js';
-import { StoreContext } from './store-context.js';
-import { installFlushChecksums } from './flush-checksums.js';
+import type { StoreContext } from './store-context.js';
 import { collectStats, type FasterKVStats } from './stats.js';
-
-const LOG_BASE_NAME = 'hlog.log';
-
-/** `kv.close(options)`. */
-export interface CloseOptions {
-  /** Take a final checkpoint when anything changed since open (default true). */
-  checkpoint?: boolean;
-}
+import { createContext, type FasterKVHandle } from './store-setup.js';
+import {
+  closeAttached, LOG_BASE_NAME, makeHandle, openAttached, watchWorkers, waitForAttached,
+  type AttachOptions, type StoreParts,
+} from './threads.js';
 
 export class FasterKV<K = Uint8Array, V = Uint8Array, I = unknown>
 implements SessionHost<K, V, I>, CheckpointHost {
@@ -76,19 +70,19 @@ implements SessionHost<K, V, I>, CheckpointHost {
   pairedIndex: CheckpointHost['pairedIndex'];
   /** @internal */
   snapshotChain: CheckpointHost['snapshotChain'] = undefined;
+  /** @internal the parts shared with other threads (threads.ts). */
+  readonly parts: StoreParts;
+  private readonly unwatchWorkers: () => void;
   private readonly sessions = new Map<string, Session<K, V, I>>();
   private closedSessionOps = 0;
   private closed = false;
   /** The checkpoint or compaction running or last run; they run one after another. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
-  /** A compaction ran since the last log checkpoint began: its BeginAddress is not durable. */
-  private compactedSinceCheckpoint = false;
-  /** Operations issued before the last log checkpoint began (stats().operations then). */
-  private operationsCheckpointed = 0;
 
-  private constructor(
+  /** @internal use FasterKV.open or FasterKV.attach. */
+  constructor(
     options: ResolvedOptions,
-    ctx: StoreContext,
+    parts: StoreParts,
     readonly storage: Storage,
     recovered: Recovered,
     private readonly releaseStorage: () => void,
@@ -97,7 +91,9 @@ implements SessionHost<K, V, I>, CheckpointHost {
     rmw: FasterKVOptions<K, V, I>['rmw'],
   ) {
     this.options = options;
+    const ctx = parts.ctx;
     this.ctx = ctx;
+    this.parts = parts;
     this.engine = ctx.binding.engine;
     this.rmw = rmw === undefined ? undefined : makeRmwAdapter(rmw, valueCodec);
     const meta = recovered.meta;
@@ -109,9 +105,13 @@ implements SessionHost<K, V, I>, CheckpointHost {
       token: meta.indexToken, start: meta.indexStartAddress, final: meta.indexFinalAddress,
       bytes: meta.indexBytes,
     };
-    this.systemState = new SystemState(meta === undefined ? 1 : meta.version + 1);
+    this.systemState = parts.state === undefined
+      ? new SystemState(meta === undefined ? 1 : meta.version + 1)
+      : new SystemState(0, parts.state);
+    ctx.cprWords = this.systemState.words;
     this.machine = new StateMachine(this.systemState, ctx.epoch);
     if (meta !== undefined) this.cpr.restore(meta.sessions);
+    this.unwatchWorkers = watchWorkers(this);
   }
 
   get segmentBytes(): number {
@@ -133,20 +133,43 @@ implements SessionHost<K, V, I>, CheckpointHost {
     };
     try {
       refuseExistingData(storage, resolved);
-      const recovered = recoverStorage(storage, resolved, binding);
-      let ctx: StoreContext;
+      const segments = new SharedSegments().buffer;
+      const recovered = recoverStorage(storage, resolved, binding, segments);
+      let parts: StoreParts;
       try {
-        ctx = createContext(resolved, binding, recovered);
+        parts = { ...createContext(resolved, binding, recovered), segments, attached: false };
       } catch (err) {
         recovered.device.close();
         throw err;
       }
-      return new FasterKV(resolved, ctx, storage, recovered, release, options.keyCodec,
+      return new FasterKV(resolved, parts, storage, recovered, release, options.keyCodec,
         options.valueCodec, options.rmw);
     } catch (err) {
       release();
       throw err;
     }
+  }
+
+  /**
+   * In another worker_thread, a store object over the same memory and files as the store whose
+   * `shareHandle()` gave `handle` (README "Worker threads": rules and limits). Its sessions do
+   * every operation; codecs and RMW functions are per thread, so pass them again.
+   */
+  static attach<K = Uint8Array, V = Uint8Array, I = unknown>(handle: FasterKVHandle,
+    options: AttachOptions<K, V, I> = {}): FasterKV<K, V, I> {
+    checkCodecs(options);
+    const a = openAttached(handle);
+    return new FasterKV<K, V, I>(a.options, a.parts, a.storage, a.recovered, a.release,
+      options.keyCodec, options.valueCodec, options.rmw);
+  }
+
+  /**
+   * A structured-cloneable description of this store (SharedArrayBuffers, numbers, strings)
+   * for `FasterKV.attach` in another worker_thread. Needs a store opened on a directory.
+   */
+  shareHandle(): FasterKVHandle {
+    this.checkOpen();
+    return makeHandle(this);
   }
 
   /** A new session; `id` must not belong to an open session. Generated when omitted. */
@@ -191,14 +214,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const request = checkpointRequest(options);
     const run = this.checkpointChain.then(async () => {
       this.checkOpen();
-      const covered = this.stats().operations;
-      const compacted = this.compactedSinceCheckpoint;
-      const info = toInfo(await runCheckpoint(this, request));
-      if (request.log) {
-        this.operationsCheckpointed = Math.max(this.operationsCheckpointed, covered);
-        if (compacted) this.compactedSinceCheckpoint = false;
-      }
-      return info;
+      return toInfo(await runCheckpoint(this, request));
     });
     this.checkpointChain = run.catch(() => undefined);
     return run;
@@ -233,7 +249,6 @@ implements SessionHost<K, V, I>, CheckpointHost {
     this.checkOpen();
     const run = this.checkpointChain.then(() => {
       this.checkOpen();
-      this.compactedSinceCheckpoint = true;
       return compactLog(this, options);
     });
     this.checkpointChain = run.catch(() => undefined);
@@ -253,22 +268,23 @@ implements SessionHost<K, V, I>, CheckpointHost {
   }
 
   /**
-   * Waits for a running checkpoint, takes a final one when this store object changed anything
-   * (so a clean shutdown loses nothing: the next open recovers every operation), flushes the
-   * log and releases the directory. Idempotent. `{ checkpoint: false }` skips the final
-   * checkpoint: a faster shutdown after which, as after a crash, the next open recovers only
-   * what the last checkpoint holds.
+   * Waits for a running checkpoint, flushes the log and releases the directory. Idempotent.
+   * The owner's close first waits until every store attached on other threads is closed (or
+   * its worker exited); an attached store's close only leaves (threads.ts).
    */
-  async close(options: CloseOptions = {}): Promise<void> {
+  async close(): Promise<void> {
     if (this.closed) return;
-    const checkpoint = options.checkpoint ?? true;
-    if (typeof checkpoint !== 'boolean') throw invalidArgument('checkpoint', 'a boolean', checkpoint);
     await this.checkpointChain;
-    if (this.closed) return;
-    if (checkpoint) await this.finalCheckpoint();
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions.values()]) s.close();
+    if (this.parts.attached) {
+      this.unwatchWorkers();
+      closeAttached(this.parts, this.releaseStorage);
+      return;
+    }
+    await waitForAttached(this.parts);
+    this.unwatchWorkers();
     const { log, epoch, index } = this.ctx;
     try {
       epoch.protect();
@@ -282,19 +298,6 @@ implements SessionHost<K, V, I>, CheckpointHost {
       epoch.release();
       this.releaseStorage();
     }
-  }
-
-  /**
-   * The checkpoint a clean close takes: a full fold-over one, when sessions of this store
-   * object issued operations, or a compaction ran, after the last log checkpoint began. A crash,
-   * unlike a close, keeps only what the last checkpoint holds (CPR's promise: each session's
-   * prefix).
-   */
-  private async finalCheckpoint(): Promise<void> {
-    const changed = this.stats().operations > this.operationsCheckpointed ||
-      this.compactedSinceCheckpoint;
-    if (!changed) return;
-    await this.checkpoint({ type: 'foldover' });
   }
 
   // ---- SessionHost ----------------------------------------------------------------------
@@ -375,44 +378,11 @@ function refuseExistingData(storage: Storage, options: ResolvedOptions): void {
     'wipes a directory that holds data', { path: storage.path });
 }
 
-function recoverStorage(storage: Storage, o: ResolvedOptions, binding: NativeBinding):
-  Recovered & { device: Device } {
+function recoverStorage(storage: Storage, o: ResolvedOptions, binding: NativeBinding,
+  shared: SharedArrayBuffer): Recovered & { device: Device } {
   const manager = new CheckpointManager(storage, (d, s) => binding.crc32c(d, s),
     o.retainCheckpoints);
   const openDevice = (): Device =>
-    storage.openDevice(LOG_BASE_NAME, { segmentBytes: o.segmentBytes });
+    storage.openDevice(LOG_BASE_NAME, { segmentBytes: o.segmentBytes, shared });
   return recover({ storage, manager, options: o, binding, openDevice }, LOG_BASE_NAME);
-}
-
-function createContext(o: ResolvedOptions, binding: NativeBinding,
-  recovered: Recovered & { device: Device }): StoreContext {
-  const epoch = new LightEpoch();
-  epoch.acquire();
-  const device = recovered.device;
-  const log = new HybridLog({
-    device, binding, epoch, pageBytes: o.pageBytes, memoryBytes: o.memoryBytes,
-    mutableFraction: o.mutableFraction,
-  });
-  const meta = recovered.meta;
-  if (meta !== undefined) restoreLog(log, meta.beginAddress, meta.finalAddress);
-  const index = recovered.index;
-  const ctx = new StoreContext(binding, index, log, epoch);
-  index.lookup = recordLookup(ctx);
-  installFlushChecksums(ctx);
-  installIndexGrowth(ctx);
-  if (o.readCacheBytes > 0) ctx.disk.cache = new ReadCache(o.readCacheBytes);
-  return ctx;
-}
-
-/** What an index split needs from the log: hashes and chain links of in-memory records. */
-function recordLookup(ctx: StoreContext): RecordLookup {
-  return {
-    hashAt(address) {
-      if (address < ctx.log.headAddress) return undefined;
-      const off = ctx.log.physicalOffset(address);
-      const keyBytes = ctx.rec.keyLength(off);
-      return keyHash(ctx.rec.mem.subarray(off + 24, off + 24 + keyBytes));
-    },
-    previousAddressAt: (address) => ctx.rec.previousAddress(ctx.log.physicalOffset(address)),
-  };
 }

@@ -2,10 +2,11 @@
  * Read-modify-write (digest §4.3): in place in the mutable region, RETRY_LATER in the fuzzy
  * region, copy-update from immutable memory, RECORD_ON_DISK below HeadAddress (continued by
  * `rmwFromDisk` once the old record has been read), initial update when the key is absent or
- * deleted. Same conventions as operations.ts.
+ * deleted. Same conventions as operations.ts; locking mode: locked-operations.ts.
  */
 import type { Codec } from '../codec/codecs.js';
 import { appendRecord, DONE, RECORD_ON_DISK, RETRY_LATER, RETRY_NOW } from './operations.js';
+import { CPR_SHIFT, lockedDiskShift, lockedRmw } from './locked-operations.js';
 import type { DiskRecord } from './disk-records.js';
 import { copyOut } from './record-memory.js';
 import type { RmwFunctions } from './rmw-functions.js';
@@ -39,6 +40,7 @@ export function makeRmwAdapter<V, I>(fns: RmwFunctions<V, I>, codec: Codec<V> | 
 
 export function internalRmw<I>(ctx: StoreContext, key: Uint8Array, hash: number, input: I,
   fns: RmwAdapter<I>, versionFlag: number, inPlaceOk: boolean): number {
+  if (ctx.lockWord[0] !== 0) return lockedRmw(ctx, key, hash, input, fns, versionFlag, inPlaceOk);
   const index = ctx.index;
   const log = ctx.log;
   const slot = index.findOrCreateTag(hash, log.beginAddress);
@@ -77,6 +79,7 @@ export function rmwFromDisk<I>(ctx: StoreContext, key: Uint8Array, hash: number,
   const slot = ctx.index.findOrCreateTag(hash, ctx.log.beginAddress);
   const entry = ctx.index.readEntry(slot);
   if (entry !== seenEntry) return RETRY_NOW;
+  if (ctx.lockWord[0] !== 0 && lockedDiskShift(ctx)) return CPR_SHIFT;
   const value = disk === undefined || disk.tombstone
     ? fns.initial(input) : fns.update(disk.value, input);
   return appendRecord(ctx, key, hash, value, 0, versionFlag, slot, entry);

@@ -15,13 +15,16 @@
  * Appends link the new record to the chain head seen at the start and publish it with a CAS on
  * the index slot; the record is written Sealed and not Valid and made Valid only after that CAS
  * (so an unpublished record is never live); a lost CAS leaves it invalid and returns RETRY_NOW.
+ * While worker threads share the store, each operation takes its locking form instead
+ * (locked-operations.ts: one test of the shared LOCKING word).
  */
 import { NOT_FOUND as NO_SLOT, TEMP_INVALID_ADDRESS } from '../index/hash-index.js';
 import { FasterError } from '../errors.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
-import { HI_TOMBSTONE } from '../record/record-info.js';
+import { HI_SEALED, HI_TOMBSTONE, HI_VALID } from '../record/record-info.js';
 import { align8, recordSize } from '../record/record-layout.js';
 import type { HybridLog } from '../log/hybrid-log.js';
+import { lockedDelete, lockedRead, lockedUpsert } from './locked-operations.js';
 import type { StoreContext } from './store-context.js';
 
 export const DONE = 0;
@@ -32,6 +35,7 @@ export const RETRY_LATER = 4;
 
 /** Finds the newest record of `key`: DONE (foundOffset), NOT_FOUND or RECORD_ON_DISK. */
 export function internalRead(ctx: StoreContext, key: Uint8Array, hash: number): number {
+  if (ctx.lockWord[0] !== 0) return lockedRead(ctx, key, hash);
   const slot = ctx.index.findTag(hash);
   if (slot === NO_SLOT) return NOT_FOUND;
   const entry = ctx.index.readEntry(slot);
@@ -45,6 +49,7 @@ export function internalRead(ctx: StoreContext, key: Uint8Array, hash: number): 
 /** Blind write: DONE or RETRY_NOW. `inPlaceOk` is false while CPR forbids in-place updates. */
 export function internalUpsert(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array, versionFlag: number, inPlaceOk: boolean): number {
+  if (ctx.lockWord[0] !== 0) return lockedUpsert(ctx, key, hash, value, versionFlag, inPlaceOk);
   const index = ctx.index;
   const slot = index.findOrCreateTag(hash, ctx.log.beginAddress);
   const entry = index.readEntry(slot);
@@ -63,6 +68,7 @@ export function internalUpsert(ctx: StoreContext, key: Uint8Array, hash: number,
 /** Deletes `key`: DONE or RETRY_NOW. A key the index has never seen needs nothing. */
 export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
   versionFlag: number, inPlaceOk: boolean): number {
+  if (ctx.lockWord[0] !== 0) return lockedDelete(ctx, key, hash, versionFlag, inPlaceOk);
   const index = ctx.index;
   const slot = index.findTag(hash);
   if (slot === NO_SLOT) return DONE;
@@ -81,10 +87,12 @@ export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
 /**
  * Appends a record with `value` (null for a tombstone) after the chain head `entry` seen in
  * `slot`, and publishes it. DONE, or RETRY_NOW when another thread changed the chain first.
+ * With `sealOffset` >= 0 (locking mode: a mutable record the caller holds exclusively), that
+ * record is sealed once the new one is published.
  */
 export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
-  entry: number): number {
+  entry: number, sealOffset = -1): number {
   const capacity = value === null ? 0 : align8(value.length);
   const size = recordSize(key.length, capacity);
   const log = ctx.log;
@@ -105,7 +113,10 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
     if (ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) return RETRY_NOW;
   }
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
-  ctx.rec.publish(off);
+  // Published with no call in between: a worker terminated here stops only at a call or a
+  // loop back-edge, so a linked record is never left unpublished (RecordMemory.publish).
+  Atomics.xor(ctx.rec.mem32, (off >> 2) + 1, HI_SEALED | HI_VALID);
+  if (sealOffset >= 0) ctx.locks!.seal(sealOffset);
   return DONE;
 }
 

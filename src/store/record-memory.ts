@@ -8,8 +8,8 @@
  * Thread rules: callers hold the epoch protected, so the frame cannot be reused under them.
  * Header flags change with Int32 Atomics on the hi word; PreviousAddress and the lengths are
  * written once, before the index CAS that publishes the record. Values in the mutable region
- * are edited in place by their session (cross-thread record locking arrives with worker
- * threads and uses reserved header bits).
+ * are edited in place; while worker threads share the store, under the record locks in the
+ * header's lock bits (record-locks.ts, locked-operations.ts).
  */
 import {
   addressHi, addressLo, HI_DIRTY, HI_SEALED, HI_TOMBSTONE, HI_VALID, previousAddressOf,

@@ -29,7 +29,7 @@ import { HI_IN_NEW_VERSION } from '../record/record-info.js';
 import type { DiskRecord } from './disk-records.js';
 import { internalRmw, rmwFromDisk, type RmwAdapter } from './internal-rmw.js';
 import {
-  DONE, internalDelete, internalRead, internalUpsert, NOT_FOUND, RECORD_ON_DISK, RETRY_NOW,
+  DONE, internalDelete, internalRead, internalUpsert, NOT_FOUND, RECORD_ON_DISK,
 } from './operations.js';
 import type { StoreContext } from './store-context.js';
 
@@ -123,16 +123,17 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const serial = ++this.serialNo;
     const { ctx } = this.host;
     const epoch = ctx.epoch;
-    for (;;) {
+    for (let tries = 1; ; tries++) {
       epoch.protect();
       let st: number;
       try {
-        if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(serial - 1);
+        this.follow(ctx, serial - 1);
         st = internalUpsert(ctx, k, hash, v, this.versionFlag, this.inPlaceOk);
       } finally {
         epoch.unprotect();
       }
       if (st === DONE) return serial;
+      backoff(tries);
     }
   }
 
@@ -146,16 +147,17 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const serial = ++this.serialNo;
     const { ctx } = this.host;
     const epoch = ctx.epoch;
-    for (;;) {
+    for (let tries = 1; ; tries++) {
       epoch.protect();
       let st: number;
       try {
-        if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(serial - 1);
+        this.follow(ctx, serial - 1);
         st = internalDelete(ctx, k, hash, this.versionFlag, this.inPlaceOk);
       } finally {
         epoch.unprotect();
       }
       if (st === DONE) return serial;
+      backoff(tries);
     }
   }
 
@@ -172,7 +174,6 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     for (;;) {
       const st = this.rmwAttempt(k, hash, input, fns, serial - 1);
       if (st === DONE) return serial;
-      if (st !== RECORD_ON_DISK) continue;
       const seen = ctx.seenEntry;
       const disk = ctx.disk.findSync(k, ctx.foundAddress);
       if (this.rmwContinue(k, hash, input, fns, disk, seen, serial - 1) === DONE) return serial;
@@ -184,9 +185,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const k = this.begin(key);
     const hash = keyHash(k);
     const serial = ++this.serialNo;
-    let st: number;
-    do st = this.rmwAttempt(k, hash, input, fns, serial - 1);
-    while (st !== DONE && st !== RECORD_ON_DISK);
+    const st = this.rmwAttempt(k, hash, input, fns, serial - 1);
     if (st === DONE) return Promise.resolve(serial);
     return this.trackWrite(serial, this.rmwPending(k, hash, input, fns, serial));
   }
@@ -224,6 +223,15 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     if (last !== undefined && last.version === version) return last;
     assert(this.cprVersion > version, `session '${this.id}' has not left version ${version}`);
     return { id: this.id, serial: this.versionStartSerial, excluded: this.recoveredExcluded };
+  }
+
+  /**
+   * At the start of a protected attempt: refreshes when the CPR state word changed, and tells
+   * the operations which word the attempt acts in (locked-operations.ts re-checks it).
+   */
+  private follow(ctx: StoreContext, point: number): void {
+    if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
+    ctx.cprWord = this.cprWord;
   }
 
   /**
@@ -280,14 +288,19 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
    */
   private readAttempt(k: Uint8Array, hash: number, point: number): number {
     const { ctx } = this.host;
-    ctx.epoch.protect();
-    try {
-      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
-      const st = internalRead(ctx, k, hash);
-      this.readResult = st === DONE ? this.host.decodeValueAt(ctx.foundOffset) : undefined;
-      return st;
-    } finally {
-      ctx.epoch.unprotect();
+    for (let tries = 1; ; tries++) {
+      ctx.epoch.protect();
+      let st: number;
+      try {
+        this.follow(ctx, point);
+        st = internalRead(ctx, k, hash);
+        this.readResult = st === DONE ? this.host.decodeValueAt(ctx.foundOffset) : undefined;
+      } finally {
+        if (ctx.sharedLocked >= 0) releaseRead(ctx);
+        ctx.epoch.unprotect();
+      }
+      if (st <= RECORD_ON_DISK) return st;
+      backoff(tries);
     }
   }
 
@@ -318,15 +331,21 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     }
   }
 
+  /** Attempts until the RMW is DONE or its record is on the device (RECORD_ON_DISK). */
   private rmwAttempt(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
     point: number): number {
     const { ctx } = this.host;
-    ctx.epoch.protect();
-    try {
-      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
-      return internalRmw(ctx, k, hash, input, fns, this.versionFlag, this.inPlaceOk);
-    } finally {
-      ctx.epoch.unprotect();
+    for (let tries = 1; ; tries++) {
+      ctx.epoch.protect();
+      let st: number;
+      try {
+        this.follow(ctx, point);
+        st = internalRmw(ctx, k, hash, input, fns, this.versionFlag, this.inPlaceOk);
+      } finally {
+        ctx.epoch.unprotect();
+      }
+      if (st === DONE || st === RECORD_ON_DISK) return st;
+      backoff(tries);
     }
   }
 
@@ -335,7 +354,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const { ctx } = this.host;
     ctx.epoch.protect();
     try {
-      if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
+      this.follow(ctx, point);
       return rmwFromDisk(ctx, k, hash, input, fns, disk, seen, this.versionFlag);
     } finally {
       ctx.epoch.unprotect();
@@ -349,10 +368,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
       const seen = ctx.seenEntry;
       const disk = await ctx.disk.find(k, ctx.foundAddress);
       if (this.rmwContinue(k, hash, input, fns, disk, seen, this.serialNo) === DONE) return serial;
-      let st: number;
-      do st = this.rmwAttempt(k, hash, input, fns, this.serialNo);
-      while (st === RETRY_NOW || (st !== DONE && st !== RECORD_ON_DISK));
-      if (st === DONE) return serial;
+      if (this.rmwAttempt(k, hash, input, fns, this.serialNo) === DONE) return serial;
     }
   }
 
@@ -382,6 +398,25 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     p.then(done, done);
     return p;
   }
+}
+
+/** Releases the shared lock a read took to copy its value (locking mode). */
+function releaseRead(ctx: StoreContext): void {
+  ctx.locks!.unlockShared(ctx.sharedLocked);
+  ctx.sharedLocked = -1;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const SPIN_TRIES = 8;
+const PAUSE_MS = 0.05;
+
+/**
+ * Between attempts that must be retried (a record lock held by another thread, a record being
+ * published, the fuzzy region): at once at first, then with short sleeps so the thread being
+ * waited for gets a core.
+ */
+function backoff(tries: number): void {
+  if (tries > SPIN_TRIES) Atomics.wait(pause, 0, 0, PAUSE_MS);
 }
 
 export { NOT_FOUND };

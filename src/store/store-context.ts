@@ -3,6 +3,9 @@
  * epoch, the record memory over the log's frames, and scratch fields through which the
  * internal operations return results without allocating.
  *
+ * Worker threads (store-shared.ts): `lockWord` is the store's shared LOCKING word once the
+ * store can be shared, and `locks` this thread's record locks; operations take the locking
+ * paths (locked-operations.ts) whenever the word is not 0.
  * Thread rules: one StoreContext per thread; its sessions use it from that thread only.
  */
 import type { LightEpoch } from '../epoch/light-epoch.js';
@@ -11,6 +14,7 @@ import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import type { NativeBinding } from '../native.js';
 import { DiskRecordReader } from './disk-records.js';
+import type { RecordLocks } from './record-locks.js';
 import { RecordMemory } from './record-memory.js';
 
 export class StoreContext {
@@ -29,6 +33,16 @@ export class StoreContext {
    * allocation, where the operation finds its index slot again anyway. May move index slots.
    */
   maintenance: () => void = () => {};
+  /** Not 0 while operations must lock records (the shared LOCKING word; see the header). */
+  lockWord: Int32Array = new Int32Array(1);
+  /** This thread's record locks; set with lockWord. */
+  locks: RecordLocks | undefined;
+  /** A read that returned DONE under a shared lock: the record to unlock after decoding. */
+  sharedLocked = -1;
+  /** The CPR state words, and the word the running session acts in (locked paths re-check
+   * it before acting while it is a PREPARE word: locked-operations.ts). */
+  cprWords: Int32Array = new Int32Array(1);
+  cprWord = 0;
   /** CRC32C of data[start, end) continuing from `seed`, on this store's engine. */
   readonly checksumRange: (data: Uint8Array, start: number, end: number, seed: number) => number;
 

@@ -1,0 +1,44 @@
+/**
+ * Reclaiming a dead thread (its worker exited without closing its store, or was terminated in
+ * the middle of an operation; it will never run again): everything it held in shared memory
+ * is given back, so the other threads, checkpoints and the owner's close go on.
+ *
+ *  - its record lock (record-locks.ts: the held table says which record and which kind); the
+ *    value of a record it was updating in place may be partly written;
+ *  - the log's tokens it held (flush writes, closing pages, an unfinished page turn:
+ *    HybridLog.reclaimThread);
+ *  - its epoch entry, so it no longer holds back deferred actions (flushes, page closing,
+ *    CPR phases);
+ *  - its store object's place among the attached stores (the owner's close waits for those).
+ * A record it had linked into a hash chain is always published (operations.ts appendRecord);
+ * one it had written but not linked stays invalid garbage, as after a lost CAS.
+ *
+ * Several threads may hear of the same death (one store object each): the entry's role word
+ * is claimed by compare-and-swap first, so exactly one of them reclaims it.
+ * Thread rules: any thread of the store, not protected.
+ */
+import { releaseHeld } from './record-locks.js';
+import type { StoreParts } from './threads.js';
+import { ROLE_ATTACHED, ROLE_NONE, ROLE_OWNER, ROLE_RECLAIMING } from './store-shared.js';
+
+/** Reclaims the epoch entries of worker thread `threadId`; returns how many. */
+export function reclaimThread(parts: StoreParts, threadId: number): number {
+  const { ctx, shared } = parts;
+  const epoch = ctx.epoch;
+  let reclaimed = 0;
+  for (const { entry, ownerId } of epoch.entriesOf(threadId)) {
+    const role = Atomics.load(shared.roles, entry);
+    if (role === ROLE_RECLAIMING) continue;
+    if (Atomics.compareExchange(shared.roles, entry, role, ROLE_RECLAIMING) !== role) continue;
+    releaseHeld(ctx.rec.mem32, shared.held[entry]!);
+    shared.held[entry] = 0;
+    ctx.log.reclaimThread(ownerId);
+    epoch.reclaimEntry(entry, ownerId);
+    Atomics.store(shared.roles, entry, ROLE_NONE);
+    if (role === ROLE_ATTACHED) shared.leave();
+    if (role === ROLE_OWNER) shared.beginClosing();
+    reclaimed++;
+  }
+  if (reclaimed > 0 && epoch.isAcquired && !epoch.isProtected) epoch.progress();
+  return reclaimed;
+}
