@@ -151,11 +151,10 @@ export class Committer implements CommitTarget {
   }
 
   /**
-   * A durable append (`enqueueAndWaitForCommit`) was enqueued. Under a policy that commits
-   * at once, splits a burst of appends into `depth` commits: when as many appends wait as one
-   * commit's share of the appenders seen, and a commit slot is free, the commit starts now
-   * instead of after the burst, so its write and sync run while the rest of the burst is
-   * still being enqueued.
+   * A durable append (`enqueueAndWaitForCommit`) was enqueued. With `eager` (splitBursts),
+   * splits a burst of appends into `depth` commits: when as many appends wait as one commit's
+   * share of the appenders seen, and a commit slot is free, the commit starts now instead of
+   * after the burst, so its write and sync run while the rest is still being enqueued.
    */
   noteDurableAppend(eager: boolean): void {
     this.unissuedAppends++;
