@@ -46,6 +46,12 @@ import {
   type AttachOptions, type StoreParts,
 } from './threads.js';
 
+/** `kv.close(options)`. */
+export interface CloseOptions {
+  /** Take a final checkpoint when anything changed since open (default true). */
+  checkpoint?: boolean;
+}
+
 export class FasterKV<K = Uint8Array, V = Uint8Array, I = unknown>
 implements SessionHost<K, V, I>, CheckpointHost {
   readonly engine: EngineName;
@@ -78,6 +84,10 @@ implements SessionHost<K, V, I>, CheckpointHost {
   private closed = false;
   /** The checkpoint or compaction running or last run; they run one after another. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
+  /** A compaction ran since the last log checkpoint began: its BeginAddress is not durable. */
+  private compactedSinceCheckpoint = false;
+  /** Operations issued before the last log checkpoint began (stats().operations then). */
+  private operationsCheckpointed = 0;
 
   /** @internal use FasterKV.open or FasterKV.attach. */
   constructor(
@@ -214,7 +224,14 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const request = checkpointRequest(options);
     const run = this.checkpointChain.then(async () => {
       this.checkOpen();
-      return toInfo(await runCheckpoint(this, request));
+      const covered = this.stats().operations;
+      const compacted = this.compactedSinceCheckpoint;
+      const info = toInfo(await runCheckpoint(this, request));
+      if (request.log) {
+        this.operationsCheckpointed = Math.max(this.operationsCheckpointed, covered);
+        if (compacted) this.compactedSinceCheckpoint = false;
+      }
+      return info;
     });
     this.checkpointChain = run.catch(() => undefined);
     return run;
@@ -249,6 +266,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     this.checkOpen();
     const run = this.checkpointChain.then(() => {
       this.checkOpen();
+      this.compactedSinceCheckpoint = true;
       return compactLog(this, options);
     });
     this.checkpointChain = run.catch(() => undefined);
@@ -272,9 +290,13 @@ implements SessionHost<K, V, I>, CheckpointHost {
    * The owner's close first waits until every store attached on other threads is closed (or
    * its worker exited); an attached store's close only leaves (threads.ts).
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
+    const checkpoint = options.checkpoint ?? true;
+    if (typeof checkpoint !== 'boolean') throw invalidArgument('checkpoint', 'a boolean', checkpoint);
     await this.checkpointChain;
+    if (this.closed) return;
+    if (checkpoint && !this.parts.attached) await this.finalCheckpoint();
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions.values()]) s.close();
@@ -298,6 +320,19 @@ implements SessionHost<K, V, I>, CheckpointHost {
       epoch.release();
       this.releaseStorage();
     }
+  }
+
+  /**
+   * The checkpoint a clean close takes: a full fold-over one, when sessions of this store
+   * object issued operations, or a compaction ran, after the last log checkpoint began. A crash,
+   * unlike a close, keeps only what the last checkpoint holds (CPR's promise: each session's
+   * prefix).
+   */
+  private async finalCheckpoint(): Promise<void> {
+    const changed = this.stats().operations > this.operationsCheckpointed ||
+      this.compactedSinceCheckpoint;
+    if (!changed) return;
+    await this.checkpoint({ type: 'foldover' });
   }
 
   // ---- SessionHost ----------------------------------------------------------------------
