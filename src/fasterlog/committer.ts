@@ -237,12 +237,12 @@ export class Committer implements CommitTarget {
 
   private startPending(): void {
     while (this.flights.length < this.parts.depth && this.pending.length > 0) {
-      this.issue(this.pending.shift()!);
+      if (!this.issue(this.pending.shift()!)) return;
     }
   }
 
-  /** Issues one commit (steps 1-4 of the header). */
-  private issue(pending: Pending): void {
+  /** Issues one commit (steps 1-4 of the header); false when it could not start. */
+  private issue(pending: Pending): boolean {
     const { log } = this.parts;
     this.scheduler?.onCommitStarted();
     let flight: Flight;
@@ -251,20 +251,35 @@ export class Committer implements CommitTarget {
       if (log.flushErrorAddress !== undefined) log.retryFailedFlushes();
       flight = this.startFlight(pending);
     } catch (err) {
-      const error = asFasterError(err);
-      for (const c of pending.callers) c.reject(error);
-      return;
+      this.issueFailed(pending, asFasterError(err));
+      return false;
     }
     this.flights.push(flight);
     try {
       log.flushUntilSync(flight.record.untilAddress);
     } catch (err) {
       this.fail(flight, err);
-      return;
+      return true;
     }
     this.awaitingSync.push(flight);
     this.startSync();
     this.parts.afterIssue();
+    return true;
+  }
+
+  /**
+   * A commit could not even start (its metadata or first page write failed). With commits in
+   * flight, it is tried again once one of them completes; otherwise it fails the appends it
+   * would have covered (everything not covered by an issued commit) and its callers.
+   */
+  private issueFailed(pending: Pending, error: FasterError): void {
+    if (this.flights.length > 0) {
+      this.pending.unshift(pending);
+      return;
+    }
+    this.failed++;
+    this.waiters.rejectBelow(this.parts.log.tailAddress, error);
+    for (const c of pending.callers) c.reject(error);
   }
 
   /**

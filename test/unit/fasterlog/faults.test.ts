@@ -79,6 +79,20 @@ describe.each(availableEngines())('FasterLog under pressure and faults (%s engin
         await after.log.close();
       });
 
+    it('fails the appends of a commit that cannot even start, and goes on afterwards',
+      async () => {
+        const storage = new FaultStorage();
+        const log = await FasterLog.open({ storage, ...options });
+        storage.failNext({ op: 'write', errno: 'EIO', pathPrefix: 'fasterlog.commits' });
+        await expect(log.enqueueAndWaitForCommit(entryBytes(1, 10))).rejects.toMatchObject(
+          { code: 'ERR_IO', errno: 'EIO' });
+        expect(log.stats().failedCommits).toBe(1);
+        const address = await log.enqueueAndWaitForCommit(entryBytes(2, 10));
+        expect(log.committedUntilAddress).toBeGreaterThan(address);
+        expect(scanAll(log).length).toBe(2);
+        await log.close();
+      });
+
     it('keeps every acknowledged entry on a flaky device, committed never passing a failure',
       async () => {
         const prng = seededPrng();
