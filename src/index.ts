@@ -28,7 +28,7 @@ export { FasterLog } from './fasterlog/faster-log.js';
 export type { CloseOptions, FasterLogStats } from './fasterlog/faster-log.js';
 export type { FasterLogOptions, RetentionOptions } from './fasterlog/options.js';
 export type { CommitPolicyOption } from './fasterlog/commit-policy.js';
-export type { CommitRequest } from './fasterlog/committer.js';
+export type { CommitRequest } from './fasterlog/commit-types.js';
 export type { FasterLogIterator, LogEntry, ScanOptions } from './fasterlog/log-iterator.js';
 export type { NamedIteratorInfo } from './fasterlog/iterator-registry.js';
 export type { FasterLogRecoveryReport } from './fasterlog/recovery.js';
