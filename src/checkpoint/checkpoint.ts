@@ -109,7 +109,7 @@ interface LogPart {
 export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest):
   Promise<CheckpointMetadata> {
   const { machine } = host;
-  machine.activate();
+  await machine.activate();
   const token = newToken();
   const v = machine.state.version;
   let committed = false;
@@ -161,7 +161,7 @@ async function logPhases(host: CheckpointHost, token: string, req: CheckpointReq
   const start = log.tailAddress;
   await machine.acknowledge(EpochMarker.Prepare, v);
   machine.enter(Phase.IN_PROGRESS, v + 1);
-  host.cpr.switchAll(v + 1);
+  await host.cpr.switchAll(v + 1);
   await machine.acknowledge(EpochMarker.InProgress, v + 1);
   await machine.drainOperations();
   machine.enter(Phase.WAIT_FLUSH, v + 1);

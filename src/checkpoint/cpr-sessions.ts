@@ -1,73 +1,190 @@
 /**
- * The sessions a checkpoint must give CPR points to (digest §6): the sessions open on this
- * thread, sessions closed since the last checkpoint (disposing a session mid-cycle must not
- * lose its commit point), and sessions recovered from a checkpoint but not yet resumed (they
- * are re-recorded, unchanged, in every later checkpoint until resumed — FASTER's
- * RecoverableSessions).
+ * The sessions a checkpoint gives CPR points to (digest §6), across every thread of a store:
+ * open sessions, sessions closed since the last checkpoint (a session disposed mid-cycle keeps
+ * its commit point), sessions whose thread died, and sessions recovered from a checkpoint but
+ * not resumed yet (re-recorded, unchanged, in every later checkpoint until resumed: FASTER's
+ * RecoverableSessions). Their state lives in shared memory (session-table.ts,
+ * recovered-sessions.ts); a CprSessions object is one thread's view, holding its own sessions.
  *
- * Thread rules: one registry per thread. Sessions on other threads (FasterKV.attach) will keep
- * their own registries and publish their points through shared memory at their acknowledgement
- * of IN_PROGRESS; this thread's driver switches only its own sessions.
+ * Version switch (IN_PROGRESS): a thread whose operation meets a new state word brings all
+ * its sessions to it at once (`refresh`) and marks the phase in its epoch entry, so a driver
+ * waiting for acknowledgements hears from a busy thread at its next operation. The driver
+ * (`switchAll`, on whatever thread runs the checkpoint) switches every session whose thread is
+ * not inside an operation on its behalf — so an idle thread, an idle session, or a dead thread
+ * never stalls a checkpoint — and waits only for threads that are inside one.
+ * Thread rules: one CprSessions per thread and store object; `refresh` runs inside an
+ * operation of one of its sessions, the rest outside operations.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { EpochMarker, type LightEpoch } from '../epoch/light-epoch.js';
+import { FasterError, invalidArgument } from '../errors.js';
 import type { SessionPoint } from './checkpoint-metadata.js';
+import type { RecoveredSessions } from './recovered-sessions.js';
+import { CLOSED, DEAD, FREE, OPEN, type SessionTable } from './session-table.js';
+import { Phase, phaseOf, versionBitsOf, type SystemState } from './system-state.js';
 
-/** What the state machine needs from a session. */
+/** What the registry needs from a session of its thread. */
 export interface CprSession {
   readonly id: string;
-  /**
-   * Moves the session to `version` on its behalf (it has no operation running: this thread is
-   * in the driver). Its CPR point for the version it leaves is its current serial; its
-   * asynchronous writes still pending become excluded serials.
-   */
-  cprSwitch(version: number): void;
-  /** The session's CPR point for version `version`. REQUIRES: it has moved past `version`. */
-  pointFor(version: number): SessionPoint;
-  /** Asynchronous writes still in flight. */
-  readonly pendingWrites: number;
+  /** Its slot in the SessionTable. */
+  readonly slot: number;
+  /** Brings the session to state word `word` of version `version` (switching if newer). */
+  cprApply(word: number, version: number): void;
 }
 
-export class CprSessions {
-  /** Sessions recovered and not resumed, by id. */
-  readonly recovered = new Map<string, SessionPoint>();
-  private readonly open = new Map<string, CprSession>();
-  private readonly closed = new Map<string, CprSession>();
+/** The versions a state word can tell apart (system-state.ts keeps 28 bits of it). */
+const VERSION_BITS = 2 ** 28;
 
-  /** Adopts the session table of a recovered checkpoint. */
-  restore(points: readonly SessionPoint[]): void {
-    for (const p of points) this.recovered.set(p.id, p);
+export class CprSessions {
+  private readonly local = new Set<CprSession>();
+
+  constructor(
+    readonly table: SessionTable,
+    readonly recovered: RecoveredSessions,
+    private readonly epoch: LightEpoch,
+    private readonly state: SystemState,
+  ) {}
+
+  /**
+   * A slot for new session `id`: ERR_INVALID_ARGUMENT when a session of that id is open on any
+   * thread, or is a recovered session waiting to be resumed.
+   */
+  openSlot(id: string): number {
+    return this.table.locked(this.epoch.owner, () => {
+      if (this.table.findOpen(id) >= 0) {
+        throw invalidArgument('id', 'not the id of a session that is open', id);
+      }
+      if (this.recovered.has(id)) {
+        throw invalidArgument('id', 'not the id of a recovered session (resume it with ' +
+          'resumeSession)', id);
+      }
+      return this.table.open(id, this.current().version, this.epoch.entry, this.epoch.owner,
+        0, 0);
+    });
+  }
+
+  /** Claims recovered session `id` (ERR_UNKNOWN_SESSION when there is none to resume). */
+  resume(id: string): { slot: number; point: SessionPoint } {
+    return this.table.locked(this.epoch.owner, () => {
+      const taken = typeof id === 'string' ? this.recovered.take(id) : undefined;
+      if (taken === undefined) {
+        throw new FasterError('ERR_UNKNOWN_SESSION', `no recovered session ${JSON.stringify(id)}` +
+          ' to resume');
+      }
+      const slot = this.table.open(id, this.current().version, this.epoch.entry,
+        this.epoch.owner, taken.point.serial, taken.index + 1);
+      return { slot, point: taken.point };
+    });
+  }
+
+  /** The state word and its version, read consistently. */
+  current(): { word: number; version: number } {
+    for (;;) {
+      const word = Atomics.load(this.state.words, 0);
+      const version = this.state.version;
+      if (Atomics.load(this.state.words, 0) === word &&
+          versionBitsOf(word) === version % VERSION_BITS) {
+        return { word, version };
+      }
+    }
   }
 
   added(session: CprSession): void {
-    this.recovered.delete(session.id);
-    this.closed.delete(session.id);
-    this.open.set(session.id, session);
+    this.local.add(session);
   }
 
+  /** The session closed: it is owed its point by the next checkpoint, then forgotten. */
   removed(session: CprSession): void {
-    if (this.open.get(session.id) !== session) return;
-    this.open.delete(session.id);
-    this.closed.set(session.id, session);
-  }
-
-  /** IN_PROGRESS on this thread: every session of the thread moves to `version`. */
-  switchAll(version: number): void {
-    for (const s of this.open.values()) s.cprSwitch(version);
-    for (const s of this.closed.values()) s.cprSwitch(version);
+    if (!this.local.delete(session)) return;
+    this.table.setState(session.slot, CLOSED);
   }
 
   /**
-   * PERSISTENCE_CALLBACK: the CPR point of every known session for checkpoint version
-   * `version`, by id (open sessions win over closed ones of the same id).
+   * A session of this thread met a new state word inside an operation: every session of the
+   * thread follows it, then the thread acknowledges the phases it reached.
    */
+  refresh(caller: CprSession): void {
+    const { word, version } = this.current();
+    for (const s of this.local) s.cprApply(word, version);
+    if (!this.local.has(caller)) caller.cprApply(word, version);
+    const phase = phaseOf(word);
+    if (phase === Phase.PREPARE) this.epoch.mark(EpochMarker.Prepare, version);
+    if (phase >= Phase.IN_PROGRESS) this.epoch.mark(EpochMarker.InProgress, version);
+    if (phase >= Phase.WAIT_FLUSH) this.epoch.mark(EpochMarker.WaitFlush, version);
+    if (phase >= Phase.PERSISTENCE_CALLBACK) {
+      this.epoch.mark(EpochMarker.CheckpointCompletionCallback, version);
+    }
+  }
+
+  /**
+   * The driver at IN_PROGRESS: resolves once every session of the store is in `version` with
+   * its point for `version - 1` published — switched by its own thread, or here on behalf of a
+   * thread not inside an operation.
+   */
+  async switchAll(version: number): Promise<void> {
+    const table = this.table;
+    for (;;) {
+      let waiting = false;
+      for (let slot = 0; slot < table.high; slot++) {
+        const state = table.state(slot);
+        if (state === FREE) continue;
+        if (table.versionOf(slot) < version &&
+            !this.epoch.isProtectedBy(table.entryOf(slot), table.ownerOf(slot))) {
+          table.trySwitch(slot, version);
+        }
+        if (table.pointFor(slot, version - 1) === undefined) waiting = true;
+      }
+      if (!waiting) return;
+      this.epoch.progress();
+      await nextTurn();
+    }
+  }
+
+  /** PERSISTENCE_CALLBACK: every session's point for checkpoint version `version`, by id. */
   collect(version: number): SessionPoint[] {
-    const points = new Map<string, SessionPoint>(this.recovered);
-    for (const s of this.closed.values()) points.set(s.id, s.pointFor(version));
-    for (const s of this.open.values()) points.set(s.id, s.pointFor(version));
+    const { table, recovered } = this;
+    const points = new Map<string, SessionPoint>();
+    for (const p of recovered.notResumed()) points.set(p.id, p);
+    for (const wanted of [CLOSED, DEAD, OPEN]) {
+      for (let slot = 0; slot < table.high; slot++) {
+        if (table.state(slot) !== wanted) continue;
+        const p = table.pointFor(slot, version);
+        if (p === undefined) continue;
+        const carried = p.resumed > 0 ? recovered.points[p.resumed - 1]!.excluded : [];
+        const excluded = [...carried, ...[...p.excluded].sort((a, b) => a - b)];
+        points.set(p.id, { id: p.id, serial: p.serial, excluded });
+      }
+    }
     return [...points.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** After a checkpoint recorded them: closed sessions with nothing in flight are forgotten. */
+  /**
+   * After a checkpoint recorded them: closed sessions with nothing in flight, and those of
+   * dead threads, are forgotten.
+   */
   forgetClosed(): void {
-    for (const [id, s] of this.closed) if (s.pendingWrites === 0) this.closed.delete(id);
+    const table = this.table;
+    table.locked(this.epoch.owner, () => {
+      for (let slot = 0; slot < table.high; slot++) {
+        const state = table.state(slot);
+        if (state === DEAD || (state === CLOSED && table.pendingCount(slot) === 0)) {
+          table.setState(slot, FREE);
+        }
+      }
+    });
+  }
+
+  /** The sessions of the thread whose epoch owner id was `owner` died with it. */
+  reclaimOwner(owner: number): void {
+    const table = this.table;
+    table.reclaimLock(owner);
+    table.locked(this.epoch.owner, () => {
+      for (let slot = 0; slot < table.high; slot++) {
+        const state = table.state(slot);
+        if ((state === OPEN || state === CLOSED) && table.ownerOf(slot) === owner) {
+          table.setState(slot, DEAD);
+        }
+      }
+    });
   }
 }

@@ -14,13 +14,15 @@
  * An index-only checkpoint writes its metadata after INDEX_CHECKPOINT and returns to REST v.
  *
  * The Node.js model (design point a): a session is an object on a thread, and an operation
- * protects the epoch for one attempt only — never across an await or a device read. So when
- * this driver runs, no operation of its own thread is running: at IN_PROGRESS it moves every
- * session of the thread to v+1 on its behalf (`CprSessions.switchAll`), the CPR point of each
- * being its current serial. An idle session, or one whose program awaits something else,
- * therefore never stalls a checkpoint. Threads acknowledge phases through their epoch entry
- * (`mark`): the driver advances when `checkIsComplete` holds, i.e. when every thread protected
- * inside an operation has marked the phase; and after publishing IN_PROGRESS it bumps the epoch
+ * protects the epoch for one attempt only — never across an await or a device read. At
+ * IN_PROGRESS the driver moves to v+1, on its behalf, every session (of any thread) whose
+ * thread is not inside an operation (`CprSessions.switchAll`), the CPR point of each being the
+ * last operation it ran; a thread inside one moves all its sessions itself at its next
+ * operation. An idle session, an idle or busy thread, or one whose program awaits something
+ * else, therefore never stalls a checkpoint. Threads acknowledge phases through their epoch
+ * entry (`mark`, at their first operation in a new phase): the driver advances when
+ * `checkIsComplete` holds, i.e. when every thread protected inside an operation has marked the
+ * phase; and after publishing IN_PROGRESS it bumps the epoch
  * with CPR_ACTION_KIND and waits for that action to drain, so no operation begun in v is still
  * running anywhere when finalAddress is taken.
  *
@@ -37,15 +39,17 @@
  * InNewVersion records in [startAddress, finalAddress). Because nothing below finalAddress
  * changes in place during WAIT_FLUSH, the snapshot copy reads stable bytes.
  *
- * Thread rules: one driver per store (the state's active flag); its methods run on the thread
- * that opened the store. Listeners run synchronously on each transition (tests use them).
+ * Thread rules: one driver at a time per store (the state's active flag), on whichever thread
+ * called checkpoint(); every thread of the store has its own StateMachine object over the
+ * shared state. Listeners run synchronously on each transition of this object's cycles.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LightEpoch } from '../epoch/light-epoch.js';
 import { EpochMarker } from '../epoch/light-epoch.js';
-import { assert } from '../errors.js';
 import { CPR_ACTION_KIND, Phase, phaseName, type PhaseName, type SystemState } from
   './system-state.js';
+
+const ACTIVATE_WAIT_MS = 1;
 
 export type TransitionListener = (phase: PhaseName, version: number) => void;
 
@@ -65,10 +69,26 @@ export class StateMachine {
     };
   }
 
-  /** Takes the active flag. REQUIRES: no state machine runs (callers serialize checkpoints). */
-  activate(): void {
-    const won = this.state.tryActivate();
-    assert(won, 'a CPR state machine is already active');
+  /**
+   * Takes the active flag, waiting while a checkpoint or compaction runs (on any thread of the
+   * store: each thread serializes its own, threads wait for each other here).
+   */
+  async activate(): Promise<void> {
+    const token = this.epoch.owner === 0 ? 1 : this.epoch.owner;
+    while (!this.state.tryActivate(token)) {
+      this.epoch.progress();
+      await new Promise((resolve) => setTimeout(resolve, ACTIVATE_WAIT_MS));
+    }
+  }
+
+  /** Runs `fn` holding the active flag at REST (a compaction: never beside a checkpoint). */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    await this.activate();
+    try {
+      return await fn();
+    } finally {
+      this.state.deactivate();
+    }
   }
 
   /** Publishes (phase, version) and tells the listeners. */

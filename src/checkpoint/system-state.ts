@@ -22,7 +22,8 @@
  * every thread of a store must agree on them: do not renumber within a release.
  *
  * Word 1 is the "a state machine is active" flag (FASTER's stateMachineActive), taken by
- * compare-and-swap so only one checkpoint runs at a time across threads. Word 2 is the number
+ * compare-and-swap so only one checkpoint (or compaction) runs at a time across threads; it
+ * holds the taker's epoch owner id. Word 2 is the number
  * of the last drained version-switch epoch action (CPR_ACTION_KIND): the driver bumps the
  * epoch with a fresh number and waits until the action, run by whichever thread drains it,
  * has stored that number — then no thread still runs an operation begun before the bump.
@@ -124,14 +125,17 @@ export class SystemState {
 
   /** Publishes (phase, version). REQUIRES: this thread holds the active flag. */
   set(phase: number, version: number): void {
-    assert(Atomics.load(this.words, W_ACTIVE) === 1, 'CPR state changed without the flag');
+    assert(Atomics.load(this.words, W_ACTIVE) !== 0, 'CPR state changed without the flag');
     this.f64[F_VERSION] = version;
     Atomics.store(this.words, W_STATE, packState(phase, version));
   }
 
-  /** Takes the active flag; false when another state machine runs. */
-  tryActivate(): boolean {
-    return Atomics.compareExchange(this.words, W_ACTIVE, 0, 1) === 0;
+  /**
+   * Takes the active flag, recording `token` (the taker's epoch owner id, so the flag of a
+   * thread that died holding it can be freed: `reclaimActive`); false when it is taken.
+   */
+  tryActivate(token = 1): boolean {
+    return Atomics.compareExchange(this.words, W_ACTIVE, 0, token) === 0;
   }
 
   /** Releases the active flag. REQUIRES: held, and the phase is REST. */
@@ -141,7 +145,18 @@ export class SystemState {
   }
 
   get active(): boolean {
-    return Atomics.load(this.words, W_ACTIVE) === 1;
+    return Atomics.load(this.words, W_ACTIVE) !== 0;
+  }
+
+  /**
+   * The thread holding the active flag (`token`) died: its cycle is abandoned at REST in the
+   * version it reached (sessions never go back), and the flag is free. True when it held it.
+   */
+  reclaimActive(token: number): boolean {
+    if (Atomics.load(this.words, W_ACTIVE) !== token) return false;
+    this.f64[F_VERSION] = this.version;
+    Atomics.store(this.words, W_STATE, packState(Phase.REST, this.version));
+    return Atomics.compareExchange(this.words, W_ACTIVE, token, 0) === token;
   }
 
   /** The number of the last drained CPR epoch action. */

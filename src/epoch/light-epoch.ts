@@ -313,6 +313,17 @@ export class LightEpoch {
     };
   }
 
+  /**
+   * Whether table entry `entry` is held by owner `ownerId` and protected now (that thread is
+   * inside an operation). False when the entry was freed or taken by another thread.
+   */
+  isProtectedBy(entry: number, ownerId: number): boolean {
+    if (entry <= 0 || entry > this.maxThreads) return false;
+    const b = entry * LINE_INTS;
+    return Atomics.load(this.i32, b + E_OWNER) === ownerId &&
+      Atomics.load(this.i32, b + E_LOCAL) !== 0;
+  }
+
   /** Entries held now by the worker_threads thread `threadId` (a dead thread's, to reclaim). */
   entriesOf(threadId: number): { entry: number; ownerId: number }[] {
     const found: { entry: number; ownerId: number }[] = [];

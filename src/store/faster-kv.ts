@@ -17,7 +17,10 @@ import { runCheckpoint, checkpointRequest, type CheckpointHost, type CheckpointO
   '../checkpoint/checkpoint.js';
 import { CheckpointManager, toInfo, type CheckpointInfo } from
   '../checkpoint/checkpoint-manager.js';
+import { CheckpointBook } from '../checkpoint/checkpoint-book.js';
 import { CprSessions } from '../checkpoint/cpr-sessions.js';
+import { RecoveredSessions } from '../checkpoint/recovered-sessions.js';
+import { SessionTable } from '../checkpoint/session-table.js';
 import { CHECKPOINTS_DIR } from '../checkpoint/naming.js';
 import { StateMachine } from '../checkpoint/state-machine.js';
 import { SystemState } from '../checkpoint/system-state.js';
@@ -66,16 +69,12 @@ implements SessionHost<K, V, I>, CheckpointHost {
   readonly machine: StateMachine;
   /** @internal */
   readonly systemState: SystemState;
-  /** @internal */
-  readonly cpr = new CprSessions();
+  /** @internal every session's CPR state, shared by the store's threads (cpr-sessions.ts). */
+  readonly cpr: CprSessions;
   /** @internal */
   readonly manager: CheckpointManager;
-  /** @internal */
-  nextSequence: number;
-  /** @internal */
-  pairedIndex: CheckpointHost['pairedIndex'];
-  /** @internal */
-  snapshotChain: CheckpointHost['snapshotChain'] = undefined;
+  /** @internal what one checkpoint cycle leaves the next, shared by the store's threads. */
+  readonly book: CheckpointBook;
   /** @internal the parts shared with other threads (threads.ts). */
   readonly parts: StoreParts;
   private readonly unwatchWorkers: () => void;
@@ -110,22 +109,53 @@ implements SessionHost<K, V, I>, CheckpointHost {
     this.manager = recovered.manager;
     this.recoveredFrom = meta === undefined ? undefined : toInfo(meta);
     this.recoveryReport = recovered.report;
-    this.nextSequence = recovered.nextSequence;
-    this.pairedIndex = meta === undefined || meta.indexToken === '' ? undefined : {
-      token: meta.indexToken, start: meta.indexStartAddress, final: meta.indexFinalAddress,
-      bytes: meta.indexBytes,
-    };
+    this.book = new CheckpointBook(parts.book);
+    if (parts.book === undefined) {
+      this.book.nextSequence = recovered.nextSequence;
+      this.book.pairedIndex = meta === undefined || meta.indexToken === '' ? undefined : {
+        token: meta.indexToken, start: meta.indexStartAddress, final: meta.indexFinalAddress,
+        bytes: meta.indexBytes,
+      };
+    }
     this.systemState = parts.state === undefined
       ? new SystemState(meta === undefined ? 1 : meta.version + 1)
       : new SystemState(0, parts.state);
     ctx.cprWords = this.systemState.words;
     this.machine = new StateMachine(this.systemState, ctx.epoch);
-    if (meta !== undefined) this.cpr.restore(meta.sessions);
+    this.cpr = new CprSessions(new SessionTable(parts.sessions),
+      new RecoveredSessions(meta?.sessions ?? [], parts.recovered), ctx.epoch, this.systemState);
     this.unwatchWorkers = watchWorkers(this);
   }
 
   get segmentBytes(): number {
     return this.options.segmentBytes;
+  }
+
+  /** @internal CheckpointHost, kept in the shared book. */
+  get nextSequence(): number {
+    return this.book.nextSequence;
+  }
+
+  set nextSequence(n: number) {
+    this.book.nextSequence = n;
+  }
+
+  /** @internal */
+  get pairedIndex(): CheckpointHost['pairedIndex'] {
+    return this.book.pairedIndex;
+  }
+
+  set pairedIndex(p: CheckpointHost['pairedIndex']) {
+    this.book.pairedIndex = p;
+  }
+
+  /** @internal */
+  get snapshotChain(): CheckpointHost['snapshotChain'] {
+    return this.book.snapshotChain;
+  }
+
+  set snapshotChain(chain: CheckpointHost['snapshotChain']) {
+    this.book.snapshotChain = chain;
   }
 
   static async open<K = Uint8Array, V = Uint8Array, I = unknown>(
@@ -189,14 +219,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     if (typeof sid !== 'string' || sid === '' || sid.length > 256) {
       throw invalidArgument('id', 'a non-empty string of at most 256 characters', id);
     }
-    if (this.sessions.has(sid)) {
-      throw invalidArgument('id', 'not the id of a session that is open', sid);
-    }
-    if (this.cpr.recovered.has(sid)) {
-      throw invalidArgument('id', 'not the id of a recovered session (resume it with ' +
-        'resumeSession)', sid);
-    }
-    return this.addSession(new Session<K, V, I>(this, sid));
+    return this.addSession(new Session<K, V, I>(this, sid, this.cpr.openSlot(sid)));
   }
 
   /**
@@ -206,12 +229,8 @@ implements SessionHost<K, V, I>, CheckpointHost {
    */
   resumeSession(id: string): Session<K, V, I> {
     this.checkOpen();
-    const point = typeof id === 'string' ? this.cpr.recovered.get(id) : undefined;
-    if (point === undefined) {
-      throw new FasterError('ERR_UNKNOWN_SESSION', `no recovered session ${JSON.stringify(id)}` +
-        ' to resume');
-    }
-    return this.addSession(new Session<K, V, I>(this, id, point.serial, point.excluded));
+    const { slot, point } = this.cpr.resume(id);
+    return this.addSession(new Session<K, V, I>(this, id, slot, point.serial, point.excluded));
   }
 
   /**
@@ -267,7 +286,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     const run = this.checkpointChain.then(() => {
       this.checkOpen();
       this.compactedSinceCheckpoint = true;
-      return compactLog(this, options);
+      return this.machine.exclusive(() => compactLog(this, options));
     });
     this.checkpointChain = run.catch(() => undefined);
     return run;

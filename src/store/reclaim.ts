@@ -9,7 +9,10 @@
  *    HybridLog.reclaimThread);
  *  - its epoch entry, so it no longer holds back deferred actions (flushes, page closing,
  *    CPR phases);
- *  - its store object's place among the attached stores (the owner's close waits for those).
+ *  - its store object's place among the attached stores (the owner's close waits for those);
+ *  - its sessions: they become DEAD — closed, their pending writes excluded for good — and
+ *    get their CPR points from the next checkpoint (cpr-sessions.ts), which then forgets them;
+ *  - a checkpoint it was driving: abandoned at REST, so the next one can start.
  * A record it had linked into a hash chain is always published (operations.ts appendRecord);
  * one it had written but not linked stays invalid garbage, as after a lost CAS.
  *
@@ -17,13 +20,22 @@
  * is claimed by compare-and-swap first, so exactly one of them reclaims it.
  * Thread rules: any thread of the store, not protected.
  */
+import type { CprSessions } from '../checkpoint/cpr-sessions.js';
+import type { SystemState } from '../checkpoint/system-state.js';
 import { releaseHeld } from './record-locks.js';
 import type { StoreParts } from './threads.js';
 import { ROLE_ATTACHED, ROLE_NONE, ROLE_OWNER, ROLE_RECLAIMING } from './store-shared.js';
 
+/** What reclaiming touches of a store object. */
+export interface Reclaimable {
+  readonly parts: StoreParts;
+  readonly cpr: CprSessions;
+  readonly systemState: SystemState;
+}
+
 /** Reclaims the epoch entries of worker thread `threadId`; returns how many. */
-export function reclaimThread(parts: StoreParts, threadId: number): number {
-  const { ctx, shared } = parts;
+export function reclaimThread(kv: Reclaimable, threadId: number): number {
+  const { ctx, shared } = kv.parts;
   const epoch = ctx.epoch;
   let reclaimed = 0;
   for (const { entry, ownerId } of epoch.entriesOf(threadId)) {
@@ -33,6 +45,8 @@ export function reclaimThread(parts: StoreParts, threadId: number): number {
     releaseHeld(ctx.rec.mem32, shared.held[entry]!);
     shared.held[entry] = 0;
     ctx.log.reclaimThread(ownerId);
+    kv.cpr.reclaimOwner(ownerId);
+    kv.systemState.reclaimActive(ownerId);
     epoch.reclaimEntry(entry, ownerId);
     Atomics.store(shared.roles, entry, ROLE_NONE);
     if (role === ROLE_ATTACHED) shared.leave();

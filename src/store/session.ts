@@ -8,22 +8,25 @@
  * Epoch rule: the thread is protected only inside one attempt of one operation, never across a
  * device read or an await, so an idle session never holds back the epoch (or a checkpoint).
  *
- * CPR (digest §6, §7): a session lives in one version at a time. Every attempt, once protected,
- * compares the shared CPR state word with the word the session last acted on (one integer load)
- * and refreshes when they differ: on a new version it records its CPR point for the version it
- * leaves — the serial of the last operation that ran in it — and the serials of its
- * asynchronous writes still pending, which complete in the new version and are excluded from
- * the old one. From IN_PROGRESS until REST it writes records marked InNewVersion and never
- * updates in place (`versionFlag`, `inPlaceOk`). A session with no attempt running is moved by
- * the checkpoint driver on its behalf (`cprSwitch`), so an idle session never stalls a
- * checkpoint.
+ * CPR (digest §6, §7): a session lives in one version at a time. Its slot in the shared
+ * SessionTable holds `decided` — the serial of the last operation whose first attempt ran (or
+ * went to the device) — and its pending writes: RMWs whose record was on the device, not done
+ * yet. Both change only inside a protected attempt. Every attempt, once protected, compares the
+ * shared CPR state word with the word the session last acted on (one integer load); when they
+ * differ, its thread brings all its sessions to the new word (CprSessions.refresh), and a new
+ * version records each one's CPR point for the version it leaves: `decided`, with the pending
+ * writes (they complete in the new version) excluded. A checkpoint driver on any thread does
+ * the same on behalf of sessions whose thread is not inside an operation, so an idle session
+ * never stalls a checkpoint (cpr-sessions.ts). From IN_PROGRESS until REST the session writes
+ * records marked InNewVersion and never updates in place (`versionFlag`, `inPlaceOk`).
+ * Asynchronous RMWs pending at once are bounded by the slot (PENDING_CAP): beyond it, an RMW
+ * whose record is on the device reads it synchronously.
  */
-import type { SessionPoint } from '../checkpoint/checkpoint-metadata.js';
-import type { CprSession } from '../checkpoint/cpr-sessions.js';
+import type { CprSessions } from '../checkpoint/cpr-sessions.js';
 import {
-  inVersionSwitch, phaseName, phaseOf, versionBitsOf, type PhaseName, type SystemState,
+  inVersionSwitch, phaseName, phaseOf, type PhaseName, type SystemState,
 } from '../checkpoint/system-state.js';
-import { assert, FasterError, invalidArgument } from '../errors.js';
+import { FasterError, invalidArgument } from '../errors.js';
 import { keyHash } from '../fallback/key-hash.js';
 import { HI_IN_NEW_VERSION } from '../record/record-info.js';
 import type { DiskRecord } from './disk-records.js';
@@ -31,6 +34,7 @@ import { internalRmw, rmwFromDisk, type RmwAdapter } from './internal-rmw.js';
 import {
   DONE, internalDelete, internalRead, internalUpsert, NOT_FOUND, RECORD_ON_DISK,
 } from './operations.js';
+import { backoff, releaseRead, settled } from './session-support.js';
 import type { StoreContext } from './store-context.js';
 
 /** What a session needs from its store (FasterKV implements it). */
@@ -43,12 +47,18 @@ export interface SessionHost<K, V, I> {
   decodeValue(bytes: Uint8Array): V;
   readonly rmw: RmwAdapter<I> | undefined;
   readonly systemState: SystemState;
+  readonly cpr: CprSessions;
   checkOpen(): void;
   sessionClosed(id: string): void;
 }
 
-export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements CprSession {
+/** rmwAttempt: an asynchronous RMW found its session's pending writes full. */
+const PENDING_FULL = -1;
+
+export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
   readonly id: string;
+  /** This session's slot in the store's SessionTable. */
+  readonly slot: number;
   /** The serial number recovery restored this session to (0 for a new session). */
   readonly recoveredSerial: number;
   /**
@@ -59,27 +69,27 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
   private serialNo: number;
   private closed = false;
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly pendingWriteSerials = new Set<number>();
   private versionFlag = 0;
   private inPlaceOk = true;
   private readonly cprWords: Int32Array;
   private cprWord: number;
   private cprVersion: number;
-  private versionStartSerial: number;
-  private lastPoint: (SessionPoint & { readonly version: number }) | undefined;
+  /** The slot's `decided` word. */
+  private readonly decided: Float64Array;
 
-  constructor(private readonly host: SessionHost<K, V, I>, id: string, recoveredSerial = 0,
-    recoveredExcluded: readonly number[] = []) {
+  constructor(private readonly host: SessionHost<K, V, I>, id: string, slot: number,
+    recoveredSerial = 0, recoveredExcluded: readonly number[] = []) {
     this.id = id;
+    this.slot = slot;
     this.recoveredSerial = recoveredSerial;
     this.recoveredExcluded = recoveredExcluded;
     this.serialNo = recoveredSerial;
-    this.versionStartSerial = recoveredSerial;
-    const state = host.systemState;
-    this.cprWords = state.words;
-    this.cprWord = state.word;
-    this.cprVersion = state.version;
-    this.applyWord(this.cprWord);
+    this.decided = host.cpr.table.decidedView(slot);
+    this.cprWords = host.systemState.words;
+    const { word, version } = host.cpr.current();
+    this.cprWord = word;
+    this.cprVersion = version;
+    this.applyWord(word);
   }
 
   /** Serial number of the last operation issued by this session. */
@@ -95,22 +105,21 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
   read(key: K): V | undefined {
     const k = this.begin(key);
     const hash = keyHash(k);
-    const point = this.serialNo++;
+    const serial = ++this.serialNo;
+    if (this.readAttempt(k, hash, serial) !== RECORD_ON_DISK) return this.readResult;
+    const ctx = this.host.ctx;
     for (;;) {
-      const st = this.readAttempt(k, hash, point);
-      if (st !== RECORD_ON_DISK) return this.readResult;
-      const ctx = this.host.ctx;
       const start = ctx.foundAddress;
       const seen = ctx.seenEntry;
       const disk = ctx.disk.findSync(k, start);
-      if (this.settleDiskRead(k, hash, disk, start, seen, point)) return this.readResult;
+      if (this.settleDiskRead(k, hash, disk, start, seen)) return this.readResult;
     }
   }
 
   readAsync(key: K): Promise<V | undefined> {
     const k = this.begin(key);
     const hash = keyHash(k);
-    const st = this.readAttempt(k, hash, this.serialNo++);
+    const st = this.readAttempt(k, hash, ++this.serialNo);
     if (st !== RECORD_ON_DISK) return Promise.resolve(this.readResult);
     const ctx = this.host.ctx;
     return this.track(this.readPending(k, hash, ctx.foundAddress, ctx.seenEntry));
@@ -127,8 +136,9 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
       epoch.protect();
       let st: number;
       try {
-        this.follow(ctx, serial - 1);
+        this.follow(ctx);
         st = internalUpsert(ctx, k, hash, v, this.versionFlag, this.inPlaceOk);
+        if (st === DONE) this.decided[0] = serial;
       } finally {
         epoch.unprotect();
       }
@@ -138,7 +148,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
   }
 
   upsertAsync(key: K, value: V): Promise<number> {
-    return this.settled(() => this.upsert(key, value));
+    return settled(() => this.upsert(key, value));
   }
 
   delete(key: K): number {
@@ -151,8 +161,9 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
       epoch.protect();
       let st: number;
       try {
-        this.follow(ctx, serial - 1);
+        this.follow(ctx);
         st = internalDelete(ctx, k, hash, this.versionFlag, this.inPlaceOk);
+        if (st === DONE) this.decided[0] = serial;
       } finally {
         epoch.unprotect();
       }
@@ -162,22 +173,13 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
   }
 
   deleteAsync(key: K): Promise<number> {
-    return this.settled(() => this.delete(key));
+    return settled(() => this.delete(key));
   }
 
   rmw(key: K, input: I): number {
     const fns = this.rmwFunctions();
     const k = this.begin(key);
-    const hash = keyHash(k);
-    const serial = ++this.serialNo;
-    const { ctx } = this.host;
-    for (;;) {
-      const st = this.rmwAttempt(k, hash, input, fns, serial - 1);
-      if (st === DONE) return serial;
-      const seen = ctx.seenEntry;
-      const disk = ctx.disk.findSync(k, ctx.foundAddress);
-      if (this.rmwContinue(k, hash, input, fns, disk, seen, serial - 1) === DONE) return serial;
-    }
+    return this.rmwSync(k, keyHash(k), input, fns, ++this.serialNo);
   }
 
   rmwAsync(key: K, input: I): Promise<number> {
@@ -185,9 +187,10 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const k = this.begin(key);
     const hash = keyHash(k);
     const serial = ++this.serialNo;
-    const st = this.rmwAttempt(k, hash, input, fns, serial - 1);
+    const st = this.rmwAttempt(k, hash, input, fns, serial, false, 1);
     if (st === DONE) return Promise.resolve(serial);
-    return this.trackWrite(serial, this.rmwPending(k, hash, input, fns, serial));
+    if (st === PENDING_FULL) return settled(() => this.rmwSync(k, hash, input, fns, serial));
+    return this.track(this.rmwPending(k, hash, input, fns, serial));
   }
 
   /** Resolves once every asynchronous operation this session issued so far has finished. */
@@ -209,51 +212,28 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     return { phase: phaseName(phaseOf(this.cprWord)), version: this.cprVersion };
   }
 
+  /** RMWs waiting for the device (their serials are excluded from a version they miss). */
   get pendingWrites(): number {
-    return this.pendingWriteSerials.size;
+    return this.host.cpr.table.pendingCount(this.slot);
   }
 
-  cprSwitch(version: number): void {
-    if (version !== this.cprVersion) this.switchVersion(version, this.serialNo);
-    this.applyWord(Atomics.load(this.cprWords, 0));
-  }
-
-  pointFor(version: number): SessionPoint {
-    const last = this.lastPoint;
-    if (last !== undefined && last.version === version) return last;
-    assert(this.cprVersion > version, `session '${this.id}' has not left version ${version}`);
-    return { id: this.id, serial: this.versionStartSerial, excluded: this.recoveredExcluded };
+  /** Brings the session to state word `word` (CprSessions.refresh, on this thread). */
+  cprApply(word: number, version: number): void {
+    if (word === this.cprWord) return;
+    if (version > this.cprVersion) {
+      this.host.cpr.table.trySwitch(this.slot, version);
+      this.cprVersion = version;
+    }
+    this.applyWord(word);
   }
 
   /**
    * At the start of a protected attempt: refreshes when the CPR state word changed, and tells
    * the operations which word the attempt acts in (locked-operations.ts re-checks it).
    */
-  private follow(ctx: StoreContext, point: number): void {
-    if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.cprRefresh(point);
+  private follow(ctx: StoreContext): void {
+    if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.host.cpr.refresh(this);
     ctx.cprWord = this.cprWord;
-  }
-
-  /**
-   * The state word changed. `point` is the serial of the last operation that ran in the
-   * session's current version: the one before the operation attempting now, or the latest one
-   * when the attempt continues an older, pending operation (which is then excluded).
-   */
-  private cprRefresh(point: number): void {
-    const word = Atomics.load(this.cprWords, 0);
-    if (versionBitsOf(word) !== versionBitsOf(this.cprWord)) {
-      this.switchVersion(this.host.systemState.version, point);
-    }
-    this.applyWord(word);
-  }
-
-  /** Excluded serials carry forward: those of the recovered checkpoint were never applied. */
-  private switchVersion(version: number, point: number): void {
-    const excluded = [...this.recoveredExcluded, ...[...this.pendingWriteSerials]
-      .sort((a, b) => a - b)];
-    this.lastPoint = { id: this.id, version: this.cprVersion, serial: point, excluded };
-    this.cprVersion = version;
-    this.versionStartSerial = point;
   }
 
   private applyWord(word: number): void {
@@ -283,18 +263,19 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
   }
 
   /**
-   * One protected read attempt; sets readResult unless the record is on the device. `point`:
-   * the CPR point should this attempt find a new version (see cprRefresh).
+   * Protected read attempts until one is not retried; sets readResult unless the record is on
+   * the device. `serial` > 0: the read's first attempt, which decides it.
    */
-  private readAttempt(k: Uint8Array, hash: number, point: number): number {
+  private readAttempt(k: Uint8Array, hash: number, serial: number): number {
     const { ctx } = this.host;
     for (let tries = 1; ; tries++) {
       ctx.epoch.protect();
       let st: number;
       try {
-        this.follow(ctx, point);
+        this.follow(ctx);
         st = internalRead(ctx, k, hash);
         this.readResult = st === DONE ? this.host.decodeValueAt(ctx.foundOffset) : undefined;
+        if (serial > 0 && st <= RECORD_ON_DISK) this.decided[0] = serial;
       } finally {
         if (ctx.sharedLocked >= 0) releaseRead(ctx);
         ctx.epoch.unprotect();
@@ -310,8 +291,8 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
    * the chain moved and the device must be read again from ctx.foundAddress.
    */
   private settleDiskRead(k: Uint8Array, hash: number, disk: DiskRecord | undefined,
-    start: number, seen: number, point: number): boolean {
-    const st = this.readAttempt(k, hash, point);
+    start: number, seen: number): boolean {
+    const st = this.readAttempt(k, hash, 0);
     if (st !== RECORD_ON_DISK) return true;
     const ctx = this.host.ctx;
     if (ctx.seenEntry !== seen || ctx.foundAddress !== start) return false;
@@ -325,37 +306,65 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     const ctx = this.host.ctx;
     for (;;) {
       const disk = await ctx.disk.find(k, start);
-      if (this.settleDiskRead(k, hash, disk, start, seen, this.serialNo)) return this.readResult;
+      if (this.settleDiskRead(k, hash, disk, start, seen)) return this.readResult;
       start = ctx.foundAddress;
       seen = ctx.seenEntry;
     }
   }
 
-  /** Attempts until the RMW is DONE or its record is on the device (RECORD_ON_DISK). */
+  /** An RMW that reads the device synchronously when it must (`rmw`, and overflow). */
+  private rmwSync(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
+    serial: number): number {
+    const ctx = this.host.ctx;
+    let pending = false;
+    for (;;) {
+      if (this.rmwAttempt(k, hash, input, fns, serial, pending, 0) === DONE) return serial;
+      pending = true;
+      const seen = ctx.seenEntry;
+      const disk = ctx.disk.findSync(k, ctx.foundAddress);
+      if (this.rmwContinue(k, hash, input, fns, disk, seen, serial) === DONE) return serial;
+    }
+  }
+
+  /**
+   * Protected RMW attempts until the RMW is DONE or its record is on the device
+   * (RECORD_ON_DISK). The first attempt that finds it there (`pending` false) adds the RMW to
+   * the session's pending writes, keeping `reserve` places free; PENDING_FULL when it cannot.
+   */
   private rmwAttempt(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
-    point: number): number {
+    serial: number, pending: boolean, reserve: number): number {
     const { ctx } = this.host;
+    const table = this.host.cpr.table;
     for (let tries = 1; ; tries++) {
       ctx.epoch.protect();
       let st: number;
       try {
-        this.follow(ctx, point);
+        this.follow(ctx);
         st = internalRmw(ctx, k, hash, input, fns, this.versionFlag, this.inPlaceOk);
+        if (st === DONE) {
+          if (pending) table.removePending(this.slot, serial);
+          else this.decided[0] = serial;
+        } else if (st === RECORD_ON_DISK && !pending) {
+          if (table.addPending(this.slot, serial, reserve)) this.decided[0] = serial;
+          else st = PENDING_FULL;
+        }
       } finally {
         ctx.epoch.unprotect();
       }
-      if (st === DONE || st === RECORD_ON_DISK) return st;
+      if (st === DONE || st === RECORD_ON_DISK || st === PENDING_FULL) return st;
       backoff(tries);
     }
   }
 
   private rmwContinue(k: Uint8Array, hash: number, input: I, fns: RmwAdapter<I>,
-    disk: DiskRecord | undefined, seen: number, point: number): number {
+    disk: DiskRecord | undefined, seen: number, serial: number): number {
     const { ctx } = this.host;
     ctx.epoch.protect();
     try {
-      this.follow(ctx, point);
-      return rmwFromDisk(ctx, k, hash, input, fns, disk, seen, this.versionFlag);
+      this.follow(ctx);
+      const st = rmwFromDisk(ctx, k, hash, input, fns, disk, seen, this.versionFlag);
+      if (st === DONE) this.host.cpr.table.removePending(this.slot, serial);
+      return st;
     } finally {
       ctx.epoch.unprotect();
     }
@@ -367,27 +376,9 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     for (;;) {
       const seen = ctx.seenEntry;
       const disk = await ctx.disk.find(k, ctx.foundAddress);
-      if (this.rmwContinue(k, hash, input, fns, disk, seen, this.serialNo) === DONE) return serial;
-      if (this.rmwAttempt(k, hash, input, fns, this.serialNo) === DONE) return serial;
+      if (this.rmwContinue(k, hash, input, fns, disk, seen, serial) === DONE) return serial;
+      if (this.rmwAttempt(k, hash, input, fns, serial, true, 0) === DONE) return serial;
     }
-  }
-
-  private settled<T>(op: () => T): Promise<T> {
-    try {
-      return Promise.resolve(op());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Tracks an asynchronous write: while pending, its serial is excluded from a version. */
-  private trackWrite<T>(serial: number, p: Promise<T>): Promise<T> {
-    this.pendingWriteSerials.add(serial);
-    const done = (): void => {
-      this.pendingWriteSerials.delete(serial);
-    };
-    p.then(done, done);
-    return this.track(p);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -398,25 +389,6 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> implements Cpr
     p.then(done, done);
     return p;
   }
-}
-
-/** Releases the shared lock a read took to copy its value (locking mode). */
-function releaseRead(ctx: StoreContext): void {
-  ctx.locks!.unlockShared(ctx.sharedLocked);
-  ctx.sharedLocked = -1;
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-const SPIN_TRIES = 8;
-const PAUSE_MS = 0.05;
-
-/**
- * Between attempts that must be retried (a record lock held by another thread, a record being
- * published, the fuzzy region): at once at first, then with short sleeps so the thread being
- * waited for gets a core.
- */
-function backoff(tries: number): void {
-  if (tries > SPIN_TRIES) Atomics.wait(pause, 0, 0, PAUSE_MS);
 }
 
 export { NOT_FOUND };

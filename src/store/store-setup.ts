@@ -45,6 +45,11 @@ export interface FasterKVHandle {
   readonly growth: SharedArrayBuffer;
   readonly state: SharedArrayBuffer;
   readonly store: SharedArrayBuffer;
+  /** Every session's CPR state, and the recovered sessions (src/checkpoint). */
+  readonly sessions: SharedArrayBuffer;
+  readonly recovered: SharedArrayBuffer;
+  /** What checkpoint cycles carry over (checkpoint-book.ts). */
+  readonly book: SharedArrayBuffer;
   readonly segments: SharedArrayBuffer;
   readonly readCache: SharedArrayBuffer | undefined;
   /** The checkpoint the owner recovered from ('' when none). */

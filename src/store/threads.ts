@@ -28,7 +28,7 @@ import { DirectoryStorage } from '../storage/directory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Codec } from '../codec/codecs.js';
 import type { ResolvedOptions } from './options.js';
-import { reclaimThread } from './reclaim.js';
+import { reclaimThread, type Reclaimable } from './reclaim.js';
 import type { RmwFunctions } from './rmw-functions.js';
 import {
   attachContext, checkHandle, HANDLE_VERSION, type FasterKVHandle, type ThreadParts,
@@ -52,6 +52,10 @@ export interface StoreParts extends ThreadParts {
   readonly state?: SharedArrayBuffer | undefined;
   /** Whether this object was attached (not the owner). */
   readonly attached: boolean;
+  /** The SessionTable and RecoveredSessions buffers of the store attached to. */
+  readonly sessions?: SharedArrayBuffer | undefined;
+  readonly recovered?: SharedArrayBuffer | undefined;
+  readonly book?: SharedArrayBuffer | undefined;
 }
 
 /** What makeHandle reads from a store object. */
@@ -61,6 +65,11 @@ export interface HandleSource {
   readonly engine: 'native' | 'js';
   readonly parts: StoreParts;
   readonly systemState: { readonly buffer: SharedArrayBuffer };
+  readonly cpr: {
+    readonly table: { readonly buffer: SharedArrayBuffer };
+    readonly recovered: { readonly buffer: SharedArrayBuffer };
+  };
+  readonly book: { readonly buffer: SharedArrayBuffer };
   readonly recoveredFrom: { readonly token: string } | undefined;
 }
 
@@ -74,6 +83,7 @@ export function makeHandle(kv: HandleSource): FasterKVHandle {
     kind: 'fasterkv', version: HANDLE_VERSION, engine: kv.engine, options: { ...kv.options },
     epoch: ctx.epoch.handle(), log: ctx.log.handle(), index: ctx.index.memory, growth,
     state: kv.systemState.buffer, store: shared.buffer, segments,
+    sessions: kv.cpr.table.buffer, recovered: kv.cpr.recovered.buffer, book: kv.book.buffer,
     readCache: ctx.disk.cache?.buffer, recoveredToken: kv.recoveredFrom?.token ?? '',
   };
 }
@@ -114,7 +124,10 @@ export function openAttached(handle: unknown): {
       report: { token: meta?.token, skipped: [], removed: [], discardedLog: false,
         replayedBytes: 0, durationMs: 0 },
     };
-    const parts = { ...thread, segments: h.segments, state: h.state, attached: true };
+    const parts = {
+      ...thread, segments: h.segments, state: h.state, attached: true, sessions: h.sessions,
+      recovered: h.recovered, book: h.book,
+    };
     return { options: h.options, parts, storage, recovered, release: () => storage.close() };
   } catch (err) {
     storage.close();
@@ -149,17 +162,12 @@ export async function waitForAttached(parts: StoreParts): Promise<void> {
   }
 }
 
-/** What the worker watch needs from a store object. */
-export interface Watched {
-  readonly parts: StoreParts;
-}
-
-const watched = new Set<Watched>();
+const watched = new Set<Reclaimable>();
 
 function onWorker(worker: Worker): void {
   const threadId = worker.threadId;
   worker.once('exit', () => {
-    for (const kv of watched) reclaimThread(kv.parts, threadId);
+    for (const kv of watched) reclaimThread(kv, threadId);
   });
 }
 
@@ -167,7 +175,7 @@ function onWorker(worker: Worker): void {
  * Reclaims, for `kv` while it is open, whatever the workers this thread creates still hold
  * when they exit. Returns the function that stops watching (at close).
  */
-export function watchWorkers(kv: Watched): () => void {
+export function watchWorkers(kv: Reclaimable): () => void {
   if (watched.size === 0) process.on('worker', onWorker);
   watched.add(kv);
   return () => {
