@@ -11,17 +11,17 @@
  * How: after a commit is issued (its fdatasync running on the I/O pool), if less than
  * `aheadBytes / 2` is formatted past the tail, one chunk of zeros (1 MiB, or less for small
  * segments: many small commits' worth) is written synchronously at the formatted frontier,
- * which then advances. Chunks are large because each allocates blocks: until the journal
- * commit of that allocation completes, any fdatasync of the same file waits for it, so one
- * commit per chunk pays a journal commit (measured: 1-4 MiB chunks keep that out of p90). Synchronous on the JS thread, so a zero
- * write can never race with a data write: it completes before any later write is issued, and
- * it only covers sectors at or past the tail's sector end, where no entry has been written.
- * A sync is started right after each chunk, so the journal commit for its blocks runs at
- * once rather than inside some later commit's fdatasync (measured: with it, small commits'
- * syncs keep their overwrite latency at p90; without it, one in a few pays the journal).
- * Large commits simply overtake the
- * frontier (it then restarts at the tail): formatting only pays for small ones. The log's
- * files grow up to `aheadBytes` past the tail (at most 1/16 of a segment).
+ * which then advances. Synchronous on the JS thread, so a zero write can never race with a
+ * data write: it completes before any later write is issued, and it only covers sectors at
+ * or past the tail's sector end, where no entry has been written.
+ *
+ * Chunks are large because each allocates blocks: until the journal commit of that
+ * allocation completes, any fdatasync of the same file waits for it, so one commit per chunk
+ * pays a journal commit (measured: 1-4 MiB chunks keep that out of p90). A sync is started
+ * right after each chunk, so that journal commit starts at once rather than inside some later
+ * commit's fdatasync. Large commits simply overtake the frontier (it then restarts at the
+ * tail): formatting only pays for small ones. The log's files grow up to `aheadBytes` past
+ * the tail (at most 1/16 of a segment).
  * Thread rules: the log's JS thread.
  */
 import type { Device } from '../device/device.js';

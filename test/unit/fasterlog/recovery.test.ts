@@ -52,7 +52,9 @@ function checkRecovered(entries: { entry: Uint8Array }[], kept: Written[], enque
   const expected = [...kept, ...enqueued];
   for (let i = 0; i < entries.length; i++) {
     const difference = byteDifference(entries[i]!.entry, expected[i]!.bytes);
-    if (difference !== undefined) expect.fail(`entry ${i} (seq ${expected[i]!.seq}): ${difference}`);
+    if (difference !== undefined) {
+      expect.fail(`entry ${i} (seq ${expected[i]!.seq}): ${difference}`);
+    }
   }
   return entries.length - kept.length;
 }
