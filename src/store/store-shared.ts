@@ -116,6 +116,11 @@ export class StoreShared {
     return Atomics.load(this.words, W_ATTACHED);
   }
 
+  /** Whether the owner began closing. */
+  get closing(): boolean {
+    return Atomics.load(this.words, W_CLOSING) !== 0;
+  }
+
   /** The owner begins closing: no store attaches from now on. */
   beginClosing(): void {
     Atomics.store(this.words, W_CLOSING, 1);

@@ -110,6 +110,7 @@ export function openAttached(handle: unknown): {
     const { shared, ctx } = thread;
     if (!shared.enter()) {
       ctx.epoch.release();
+      ctx.index.detach();
       device.close();
       throw new FasterError('ERR_CLOSED', 'the store is closing: nothing attaches to it now');
     }

@@ -8,6 +8,8 @@
  *    read, then closes its store; posts { ops }.
  *  - 'forever': runs its workload stream over and over without checking, posting 'running'
  *    after the first pass, until it is terminated.
+ *  - 'hold': posts 'attached', waits at the `start` gate until the test sets it, tries to attach
+ *    a second time and posts the error code it got, then closes and posts 'closed'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FasterKV } from '../../../src/store/faster-kv.js';
@@ -110,5 +112,19 @@ async function forever(): Promise<never> {
   }
 }
 
-const tasks: Record<string, () => Promise<unknown>> = { roundtrip, workload, forever };
+async function hold(): Promise<unknown> {
+  parentPort!.postMessage('attached');
+  const gate = new Int32Array(start!);
+  while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 20);
+  try {
+    FasterKV.attach(handle);
+    parentPort!.postMessage('attached again');
+  } catch (err) {
+    parentPort!.postMessage((err as { code?: string }).code);
+  }
+  await kv.close();
+  return 'closed';
+}
+
+const tasks: Record<string, () => Promise<unknown>> = { roundtrip, workload, forever, hold };
 parentPort!.postMessage(await tasks[task]!());

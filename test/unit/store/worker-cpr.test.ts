@@ -12,7 +12,10 @@ import type { CheckpointInfo } from '../../../src/checkpoint/checkpoint-manager.
 import { FasterKV } from '../../../src/store/faster-kv.js';
 import { CHECKPOINT_KINDS, CRASH_STORE, SessionModel, sessionId } from
   '../../support/cpr-workload.js';
+import { seededPrng } from '../../support/prng.js';
+import { bytesOf, textOf } from '../../support/store.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { OWN_KEYS, SHARED_COUNTERS, SHARED_KEYS } from '../../support/thread-workload.js';
 import { startTsWorker } from '../../support/ts-worker.js';
 
 const cprWorker = new URL('./cpr.worker.ts', import.meta.url);
@@ -150,4 +153,34 @@ describe.each(availableEngines())('CPR with sessions on worker threads (%s)', (e
     await verifyPrefixes(engine, dir, { ...after, sessions: { s1: after.sessions.s1! },
       excludedSerials: { s1: after.excludedSerials?.s1 ?? [] } });
   });
+
+  it('keeps every key usable after workers are terminated at arbitrary points, again and again',
+    async () => {
+      const prng = seededPrng();
+      const dir = tempDir();
+      const kv = await open(engine, dir);
+      const handle = kv.shareHandle();
+      for (let round = 0; round < 4; round++) {
+        const victim = start(storeWorker, { handle, task: 'forever', worker: round % 2,
+          count: 500, seed: round });
+        expect(await victim.next()).toBe('running');
+        await new Promise((resolve) => setTimeout(resolve, prng.int(20)));
+        await victim.worker.terminate();
+      }
+      const s = kv.newSession('after');
+      const keys = [...Array(SHARED_KEYS).keys()].map((i) => `s/k${i}`).concat(
+        [...Array(SHARED_COUNTERS).keys()].map((i) => `s/c${i}`),
+        [...Array(OWN_KEYS).keys()].flatMap((i) => [`w0/k${i}`, `w1/k${i}`]));
+      for (const key of keys) {
+        s.upsert(bytesOf(key), bytesOf('fresh'));
+        expect(textOf(await s.readAsync(bytesOf(key)))).toBe('fresh');
+      }
+      const info = await kv.checkpoint();
+      expect(info.sessions.after).toBe(2 * keys.length);
+      await kv.close({ checkpoint: false });
+      const back = await open(engine, dir);
+      const r = back.resumeSession('after');
+      for (const key of keys) expect(textOf(r.read(bytesOf(key)))).toBe('fresh');
+      await back.close({ checkpoint: false });
+    });
 });

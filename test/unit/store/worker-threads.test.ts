@@ -58,6 +58,38 @@ describe.each(availableEngines())('FasterKV shared with worker threads (%s)', (e
     await kv.close();
   });
 
+  it('closes the owner last: its close refuses new attaches and waits for attached stores',
+    async () => {
+      const kv = await openStore(engine);
+      kv.newSession('owner').upsert(bytesOf('k'), bytesOf('v'));
+      const start = new SharedArrayBuffer(4);
+      const worker = startTsWorker(workerModule, {
+        handle: kv.shareHandle(), task: 'hold', worker: 0, start,
+      });
+      const messages: unknown[] = [];
+      const events: string[] = [];
+      let heard: () => void = () => {};
+      worker.on('message', (m) => {
+        messages.push(m);
+        if (m === 'closed') events.push('worker closed');
+        heard();
+      });
+      const message = async (): Promise<unknown> => {
+        while (messages.length === 0) await new Promise<void>((r) => { heard = r; });
+        return messages.shift();
+      };
+      expect(await message()).toBe('attached');
+      const closing = kv.close().then(() => events.push('owner closed'));
+      while (!kv.parts.shared.closing) await new Promise((r) => setTimeout(r, 1));
+      Atomics.store(new Int32Array(start), 0, 1);
+      Atomics.notify(new Int32Array(start), 0);
+      expect(await message()).toBe('ERR_CLOSED');
+      expect(await message()).toBe('closed');
+      await closing;
+      expect(events).toEqual(['worker closed', 'owner closed']);
+      expect(() => kv.shareHandle()).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    });
+
   it.each([2, 3])('ends with the state the streams of %i racing workers imply, small memory, ' +
     'no torn read', async (workers) => {
     const seed = testSeed();
