@@ -30,7 +30,7 @@ export async function runBench(argv: string[]): Promise<TrialResult[]> {
   const plan = trials.filter((t) => opts.filter.test(t.name))
     .flatMap((t) => t.engines.filter(runnable).map((e) => ({ t, e })));
   const results: TrialResult[] = [];
-  console.log(`\n${'trial'.padEnd(24)}${'engine'.padEnd(16)}${'result'.padEnd(58)}detail`);
+  console.log(`\n${'trial'.padEnd(24)}${'engine'.padEnd(18)}${'result'.padEnd(58)}detail`);
   for (const [i, { t, e }] of plan.entries()) {
     if (process.stdout.isTTY) process.stdout.write(`[${i + 1}/${plan.length}] ${t.name} (${e})...`);
     const trialResults = runTrialInChild(t.name, e, opts.full);
@@ -62,7 +62,7 @@ function parseOptions(argv: string[]): RunOptions {
 export function formatResult(r: TrialResult): string {
   const subject = r.store === undefined ? r.engine
     : r.engine === 'none' ? r.store : `${r.store}/${r.engine}`;
-  return `${r.trial.padEnd(24)}${subject.padEnd(16)}${formatMetrics(r.metrics).padEnd(58)}` +
+  return `${r.trial.padEnd(24)}${subject.padEnd(18)}${formatMetrics(r.metrics).padEnd(58)}` +
     r.detail;
 }
 
