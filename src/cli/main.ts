@@ -11,12 +11,14 @@ import { FasterError } from '../errors.js';
 import { listCheckpointsCommand, removeCheckpointCommand } from './commands/checkpoints.js';
 import { runDemo } from './demo/run-demo.js';
 import { inspectCommand } from './commands/inspect.js';
+import { logCommand, type LogCommandOptions } from './commands/log.js';
 import { verifyCommand } from './commands/verify.js';
 import { CliError, errorLine, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './output.js';
 
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('fasterkv')
-    .description('FASTER for Node.js: inspect and verify stores, run the demo and benchmarks')
+    .description('FASTER for Node.js: inspect and verify stores and logs, dump a FasterLog, ' +
+      'run the demo and benchmarks')
     .exitOverride()
     .showHelpAfterError();
   cli.command('demo').description('the main job: a short run on a default data directory')
@@ -27,10 +29,14 @@ function program(setExit: (code: number) => void): Command {
     .action(async (args: string[]) => {
       await runBench(args);
     });
-  cli.command('inspect').description('formats, markers, checkpoints, sessions and segment files')
+  cli.command('inspect')
+    .description('what a store or FasterLog directory holds: formats, checkpoints and sessions, ' +
+      'commits, iterators, segment files (reads only)')
     .argument('<dir>').option('--json', 'print JSON')
     .action((dir: string, o: { json?: boolean }) => setExit(inspectCommand(dir, o)));
-  cli.command('verify').description('check every checksum; exit 1 on damage (never modifies)')
+  cli.command('verify')
+    .description('check every checksum of a store or FasterLog; exit 0 clean, 1 damaged (never ' +
+      'modifies)')
     .argument('<dir>').option('--json', 'print JSON')
     .action((dir: string, o: { json?: boolean }) => setExit(verifyCommand(dir, o)));
   const cps = cli.command('checkpoints').description('list or remove checkpoints')
@@ -40,7 +46,32 @@ function program(setExit: (code: number) => void): Command {
     .argument('<dir>').argument('<token>').option('--json', 'print JSON')
     .action((dir: string, token: string, o: { json?: boolean }) =>
       setExit(removeCheckpointCommand(dir, token, o)));
+  cli.command('log').description('print the entries of a FasterLog (read-only)')
+    .argument('<dir>')
+    .option('--from <address>', 'start at the first entry at or after this address')
+    .option('--to <address>', 'stop before this address')
+    .option('--limit <n>', 'print at most n entries')
+    .option('--iterator <name>', 'start where this named iterator completed')
+    .option('--format <format>', 'auto (UTF-8 when printable, else hex), utf8, hex or base64',
+      'auto')
+    .option('--uncommitted', 'also print intact entries past the commit point')
+    .option('--json', 'one JSON object per line')
+    .addHelpText('after', LOG_HELP)
+    .action(async (dir: string, o: LogCommandOptions) => setExit(await logCommand(dir, o)));
   return cli;
+}
+
+const LOG_HELP = `
+Each entry is one line: ADDRESS LENGTH ENCODING DATA. With --json, each is one JSON object:
+{"address":64,"nextAddress":88,"length":14,"committed":true,"encoding":"utf8","data":"..."}.
+Addresses are decimal or 0x hex. Only committed entries are printed unless --uncommitted.`;
+
+/** A reader that closed the pipe (`fasterkv log DIR | head`) has all it wanted. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_OK);
+    throw err;
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,4 +92,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+exitQuietlyOnClosedPipe();
+// Standard output to a pipe is asynchronous: exit only once what was written has left.
+main(process.argv.slice(2)).then((code) => process.stdout.write('', () => process.exit(code)));

@@ -24,6 +24,16 @@ export function errorLine(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * For commands that print a report and found damage in it: the one line on standard error
+ * (the report itself went to standard output); the caller then exits EXIT_FAILED.
+ */
+export function reportDamage(message: string): number {
+  process.stderr.write(`fasterkv: ERR_CORRUPTION: ${message}; run fasterkv verify for every ` +
+    'file and offset\n');
+  return EXIT_FAILED;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

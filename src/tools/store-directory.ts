@@ -60,7 +60,7 @@ export interface VerifyReport {
 }
 
 /** The writer lock file's contents (the Storage reserves the name, so it is read directly). */
-function readLock(dir: string): string | undefined {
+export function readLock(dir: string): string | undefined {
   try {
     return readFileSync(join(dir, 'LOCK'), 'utf8').trim();
   } catch {

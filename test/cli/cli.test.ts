@@ -2,27 +2,16 @@
  * The `fasterkv` command as users run it: the compiled bin, in a child process, on real store
  * directories. The build runs once before the suite (npm test builds too).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/fallback/crc32c.js';
 import { FasterKV } from '../../src/store/faster-kv.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TINY } from '../support/store.js';
+import { buildCli, fasterkv } from './run-cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const bin = join(root, 'dist', 'cli', 'main.js');
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p',
-    join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-}, 120_000);
-
-function fasterkv(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+beforeAll(buildCli, 120_000);
 
 /** A closed store with 2,000 records on disk and one checkpoint; returns its dir and token. */
 async function storeWithCheckpoint(): Promise<{ dir: string; token: string }> {
@@ -72,6 +61,12 @@ describe('fasterkv inspect, verify and checkpoints', () => {
     const r = fasterkv('verify', dir, '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).problems[0].file).toContain(`${token}/info.dat`);
+    for (const command of ['inspect', 'checkpoints']) {
+      const shown = fasterkv(command, dir);
+      expect(shown.code).toBe(1);
+      expect(shown.stderr.trim().split('\n')).toHaveLength(1);
+      expect(shown.stderr).toMatch(new RegExp(`^fasterkv: ERR_CORRUPTION: .*${token}`));
+    }
   });
 
   it('refuses a newer checkpoint format version with one line and a non-zero exit', async () => {
@@ -98,7 +93,7 @@ describe('fasterkv inspect, verify and checkpoints', () => {
       expect(fasterkv('checkpoints', dir, '--json').stdout.trim()).toBe('[]');
     });
 
-  it.each([['inspect'], ['verify'], ['checkpoints']])(
+  it.each([['inspect'], ['verify'], ['checkpoints'], ['log']])(
     'exits 2 with one clear line for %s of a missing directory or a directory of something else',
     (command) => {
       const missing = fasterkv(command, join(tempDir(), 'nope'));

@@ -9,15 +9,19 @@ import { FasterError } from '../../errors.js';
 import { selectBinding } from '../../native.js';
 import { DirectoryStorage } from '../../storage/directory-storage.js';
 import { inspectStore } from '../../tools/store-directory.js';
-import { EXIT_OK, printJson } from '../output.js';
+import { EXIT_OK, printJson, reportDamage } from '../output.js';
 import { requireStoreDirectory } from './directory.js';
 
+/** Lists the valid checkpoints; damaged ones make it exit 1 with one line on stderr. */
 export function listCheckpointsCommand(dir: string, options: { json?: boolean }): number {
   requireStoreDirectory(dir);
-  const { checkpoints } = inspectStore(dir, selectBinding('auto'));
+  const { checkpoints, damagedCheckpoints } = inspectStore(dir, selectBinding('auto'));
+  const damaged = (): number => (damagedCheckpoints.length === 0 ? EXIT_OK
+    : reportDamage(`${dir}: ${damagedCheckpoints.length} damaged checkpoint(s): ` +
+      damagedCheckpoints.map((d) => d.token).join(', ')));
   if (options.json === true) {
     printJson(checkpoints);
-    return EXIT_OK;
+    return damaged();
   }
   for (const c of checkpoints) {
     const sessions = Object.entries(c.sessions).map(([id, s]) => `${id}@${s}`).join(' ');
@@ -25,7 +29,7 @@ export function listCheckpointsCommand(dir: string, options: { json?: boolean })
       `${c.createdAt}  ${sessions}\n`);
   }
   if (checkpoints.length === 0) process.stdout.write('no checkpoints\n');
-  return EXIT_OK;
+  return damaged();
 }
 
 export function removeCheckpointCommand(dir: string, token: string,
