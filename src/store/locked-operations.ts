@@ -35,6 +35,16 @@ function cprShifted(ctx: StoreContext): boolean {
   return phaseOf(word) === Phase.PREPARE && Atomics.load(ctx.cprWords, 0) !== word;
 }
 
+/** Releases the exclusive lock on the source record, unless appendRecord saw it evicted. */
+function unlockSource(ctx: StoreContext, locks: RecordLocks, off: number): void {
+  if (!ctx.sourceEvicted) {
+    locks.unlockExclusive(off);
+    return;
+  }
+  ctx.sourceEvicted = false;
+  locks.forget();
+}
+
 function lockFailed(status: number): number {
   return status === LOCK_SEALED ? RETRY_NOW : RETRY_LATER;
 }
@@ -82,7 +92,7 @@ export function lockedUpsert(ctx: StoreContext, key: Uint8Array, hash: number,
     }
     return appendRecord(ctx, key, hash, value, 0, versionFlag, slot, entry, off);
   } finally {
-    locks.unlockExclusive(off);
+    unlockSource(ctx, locks, off);
   }
 }
 
@@ -107,7 +117,7 @@ export function lockedDelete(ctx: StoreContext, key: Uint8Array, hash: number,
     }
     return appendRecord(ctx, key, hash, null, HI_TOMBSTONE, versionFlag, slot, entry, off);
   } finally {
-    locks.unlockExclusive(off);
+    unlockSource(ctx, locks, off);
   }
 }
 
@@ -153,7 +163,7 @@ function rmwMutable<I>(ctx: StoreContext, locks: RecordLocks, key: Uint8Array, h
     const value = fns.update(rec.valueView(off), input);
     return appendRecord(ctx, key, hash, value, 0, versionFlag, slot, entry, off);
   } finally {
-    locks.unlockExclusive(off);
+    unlockSource(ctx, locks, off);
   }
 }
 

@@ -87,8 +87,14 @@ export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
 /**
  * Appends a record with `value` (null for a tombstone) after the chain head `entry` seen in
  * `slot`, and publishes it. DONE, or RETRY_NOW when another thread changed the chain first.
- * With `sealOffset` >= 0 (locking mode: a mutable record the caller holds exclusively), that
- * record is sealed once the new one is published.
+ * With `sealOffset` >= 0 (locking mode: the mutable record at ctx.foundAddress, which the
+ * caller holds exclusively), that record is sealed once the new one is published.
+ *
+ * A slow allocation refreshes the epoch, which lets deferred actions run: the source record's
+ * page may have been flushed, evicted and its frame reused by a newer page. The source is then
+ * never touched again: no seal, and `ctx.sourceEvicted` tells the caller not to unlock it
+ * (a lock bit written there would land in another page's bytes). No thread can be waiting for
+ * that lock: a waiter is protected in an older epoch, which would have held the eviction back.
  */
 export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
@@ -97,6 +103,7 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const size = recordSize(key.length, capacity);
   const log = ctx.log;
   if (size > log.pageBytes) throw tooLarge(key, value, log.pageBytes);
+  const source = ctx.foundAddress;
   let address = log.tryAllocate(size);
   let slow = address <= 0;
   if (slow) address = allocateSlow(log, size);
@@ -110,7 +117,13 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   // scans and recovery skip.
   if (slow) {
     ctx.maintenance();
-    if (ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot) return RETRY_NOW;
+    const moved = ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot;
+    // After the last call that may refresh: from here on the epoch holds the source's page.
+    if (sealOffset >= 0 && source < log.headAddress) {
+      ctx.sourceEvicted = true;
+      sealOffset = -1;
+    }
+    if (moved) return RETRY_NOW;
   }
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   // Published with no call in between: a worker terminated here stops only at a call or a

@@ -96,6 +96,11 @@ export class RecordLocks {
     this.held[this.slot] = 0;
   }
 
+  /** Forgets the held lock of a record whose page was evicted while it was held (operations.ts). */
+  forget(): void {
+    this.held[this.slot] = 0;
+  }
+
   /** Seals the record at `off` (superseded by a published copy). REQUIRES: exclusively locked. */
   seal(off: number): void {
     Atomics.or(this.mem32, (off >> 2) + 1, HI_SEALED);

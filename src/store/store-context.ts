@@ -39,6 +39,11 @@ export class StoreContext {
   locks: RecordLocks | undefined;
   /** A read that returned DONE under a shared lock: the record to unlock after decoding. */
   sharedLocked = -1;
+  /**
+   * Set by appendRecord when the exclusively locked source record was evicted during a slow
+   * allocation: the caller must not unlock it (`unlockSource`, locked-operations.ts).
+   */
+  sourceEvicted = false;
   /** The CPR state words, and the word the running session acts in (locked paths re-check
    * it before acting while it is a PREPARE word: locked-operations.ts). */
   cprWords: Int32Array = new Int32Array(1);
