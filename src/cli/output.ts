@@ -34,8 +34,9 @@ export function reportDamage(message: string): number {
   return EXIT_FAILED;
 }
 
+/** Pretty JSON; absent (undefined) fields print as null, so every report has every key. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => v ?? null, 2)}\n`);
 }
 
 /** A byte-progress reporter; a no-op unless standard error is a terminal. */
