@@ -44,6 +44,17 @@ export interface NativeBinding {
    * both engines (see src/fallback/key-hash.ts for the definition).
    */
   keyHash(key: Uint8Array): number;
+  /**
+   * The record checksums of a log page image in one call (src/record/record-walk.ts has the
+   * walk, record-layout.ts the checksum): walks the records of `page`, a page that starts at
+   * log address `pageStart`, in page offsets [from, to). `verify` false: writes each record's
+   * checksum into it. `verify` true: compares, and stops at the first record whose stored
+   * checksum differs; `page` is not written. Returns the offset where the walk stopped times 4
+   * plus how it ended: 0 reached `to`, 1 padding, 2 bad length, 3 checksum mismatch
+   * (`decodeWalk` in record-walk.ts). `to` must not exceed `page.length`.
+   */
+  pageChecksums(page: Uint8Array, pageStart: number, from: number, to: number,
+    verify: boolean): number;
 
   /**
    * Opens a file and returns a handle. `direct` asks for O_DIRECT; where the file system

@@ -7,8 +7,9 @@
 namespace fasterkv {
 namespace napi {
 
-// Exports crc32c(data, crc), keyHash(key), crc32cHardware, and crc32cPortable(data, crc)
-// (the table-driven path alone, so tests can compare it with the instruction path).
+// Exports crc32c(data, crc), keyHash(key), crc32cHardware, crc32cPortable(data, crc) (the
+// table-driven path alone, so tests can compare it with the instruction path), and
+// pageChecksums(page, pageStart, from, to, verify) (core/record_checksums.h).
 void RegisterChecksum(Napi::Env env, Napi::Object exports);
 
 }  // namespace napi

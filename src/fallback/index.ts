@@ -8,6 +8,7 @@ import { crc32c } from './crc32c.js';
 import * as fileIo from './file-io.js';
 import * as hashIndex from './hash-index.js';
 import { keyHash } from './key-hash.js';
+import { pageChecksums } from './page-checksums.js';
 
 export const jsBinding: NativeBinding = {
   engine: 'js',
@@ -22,6 +23,7 @@ export const jsBinding: NativeBinding = {
     checkBytes('key', key);
     return keyHash(key);
   },
+  pageChecksums,
   ...fileIo,
   alignmentOffset(view, alignment) {
     checkBytes('view', view);

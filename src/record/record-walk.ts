@@ -2,6 +2,8 @@
  * Walking the records of one log page image: from an offset, record after record, until page
  * padding (a zero header word), the end of the range, or a record whose length fields do not
  * fit the page. Used to fill checksums before a flush and to verify pages read from a device.
+ * The engine's pageChecksums (NativeBinding) walks the same way and checksums every record of
+ * the walk in one call; `decodeWalk` reads its result.
  */
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import { readU32, recordSizeAt } from './record-layout.js';
@@ -31,4 +33,18 @@ export function walkPageRecords(page: Uint8Array, pageStart: number, from: numbe
     off += size;
   }
   return { how: 'end', offset: off };
+}
+
+/** How an engine pageChecksums walk ended: a WalkEnd, or 'mismatch' at the first record whose
+ * stored checksum differs from its bytes (verify mode). */
+export interface ChecksumWalkEnd {
+  readonly how: WalkEnd['how'] | 'mismatch';
+  readonly offset: number;
+}
+
+const HOWS = ['end', 'padding', 'bad-length', 'mismatch'] as const;
+
+/** Decodes the result of NativeBinding.pageChecksums (offset * 4 + how). */
+export function decodeWalk(result: number): ChecksumWalkEnd {
+  return { how: HOWS[result % 4]!, offset: Math.floor(result / 4) };
 }

@@ -175,6 +175,8 @@ function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
     const replayed = replayLog({
       meta, device: env.device, index, recoverFrom: from, source: source.source,
       crc: (d, start, end, seed) => env.binding.crc32c(d.subarray(start, end), seed),
+      pageChecksums: (page, pageStart, from, to, verify) =>
+        env.binding.pageChecksums(page, pageStart, from, to, verify),
       page: env.page,
     });
     return { index, replayed };
