@@ -18,22 +18,25 @@
  * Each bucket is the arena's 64 bytes except its overflow entry: bits 0..47 hold the number k
  * of the next overflow bucket in the image (0 = end of chain), bits 48..63 (latch) are zero.
  *
- * Fuzzy: the dump runs while operations continue, reading each key entry with one aligned
- * 8-byte load through a Float64Array (one access on 64-bit targets, as IndexMemory's
- * loadEntryAddress; an entry is never a NaN pattern, so the double carries its bits) and each
- * overflow pointer with an atomic 64-bit load, so no entry is torn but the image mixes states
+ * Fuzzy: the dump runs while operations continue. It copies the main table with one
+ * TypedArray `set` out of the arena's SharedArrayBuffer, then each overflow bucket of each
+ * chain the same way, following the successor the copy of the previous bucket recorded (so the
+ * chains of the image are consistent with themselves). V8 copies out of a SharedArrayBuffer
+ * with a relaxed-atomic memcpy, in aligned machine words when source and target are equally
+ * aligned (both are 8-byte aligned here): each 8-byte entry is read with one access, as
+ * IndexMemory's loadEntryAddress reads it, so no entry is torn, but the image mixes states
  * from during the dump. Recovery replays
  * the log from the address recorded before the dump started, which repairs it. Tentative
  * entries may be captured; `loadImage` clears them. REQUIRES for dump: no index resize in
  * progress (phase REST); the checkpoint state machine never overlaps a grow.
  */
 import { FasterError, assert, corruption } from '../errors.js';
-import { BUCKET_BYTES, ENTRIES_PER_BUCKET, KEY_SLOTS, OVERFLOW_SLOT } from './hash-bucket.js';
+import { BUCKET_BYTES, KEY_SLOTS, OVERFLOW_SLOT } from './hash-bucket.js';
 import {
   H_OVERFLOW_COUNT, H_RESIZE_STATE, H_TABLE0_FIRST, H_TABLE0_LOG2, PHASE_REST, resizePhase,
   resizeVersion,
 } from './index-header.js';
-import { IndexMemory, loaded } from './index-memory.js';
+import type { IndexMemory } from './index-memory.js';
 
 export const IMAGE_MAGIC = 0x49564b46;
 export const IMAGE_VERSION = 1;
@@ -51,20 +54,43 @@ export function dumpImage(m: IndexMemory, crc32c: Crc32c): Uint8Array {
   const first = w[H_TABLE0_FIRST + 2 * v]!;
   const log2 = w[H_TABLE0_LOG2 + 2 * v]!;
   const buckets = 2 ** log2;
-  const chains: number[] = [];
-  for (let i = 0; i < buckets; i++) collectChain(m, first + i, chains);
-  const numbering = new Map<number, number>();
-  chains.forEach((bucket, k) => numbering.set(bucket, k + 1));
-  const image = new Uint8Array(IMAGE_HEADER_BYTES + (buckets + chains.length) * BUCKET_BYTES);
-  const words = new Int32Array(image.buffer);
-  const doubles = new Float64Array(image.buffer);
-  for (let i = 0; i < buckets; i++) copyBucket(m, first + i, words, doubles, i, numbering);
-  chains.forEach((bucket, k) => copyBucket(m, bucket, words, doubles, buckets + k, numbering));
+  assert(m.covers(first + buckets - 1), 'index arena: table beyond COMMITTED');
+  // Room for the overflow buckets allocated so far; chains grown during the dump grow it.
+  let capacity = buckets + Atomics.load(w, H_OVERFLOW_COUNT) + 64;
+  let image = new Uint8Array(IMAGE_HEADER_BYTES + capacity * BUCKET_BYTES);
+  // The main table in one copy (see the header for why entries are not torn).
+  image.set(new Uint8Array(m.buffer, first * BUCKET_BYTES, buckets * BUCKET_BYTES),
+    IMAGE_HEADER_BYTES);
+  let words = new Int32Array(image.buffer);
+  let overflow = 0;
+  for (let i = 0; i < buckets; i++) {
+    // Follow the chain as the copies recorded it: each copied bucket names its successor.
+    let link = (IMAGE_HEADER_BYTES + i * BUCKET_BYTES) / 4 + 2 * OVERFLOW_SLOT;
+    for (;;) {
+      const next = words[link]! >>> 0;
+      words[link + 1] = 0;
+      if (next === 0) break;
+      assert(m.covers(next), 'index arena: overflow pointer beyond COMMITTED');
+      if (buckets + overflow === capacity) {
+        capacity *= 2;
+        const grown = new Uint8Array(IMAGE_HEADER_BYTES + capacity * BUCKET_BYTES);
+        grown.set(image);
+        image = grown;
+        words = new Int32Array(image.buffer);
+      }
+      const at = IMAGE_HEADER_BYTES + (buckets + overflow) * BUCKET_BYTES;
+      image.set(new Uint8Array(m.buffer, next * BUCKET_BYTES, BUCKET_BYTES), at);
+      overflow++;
+      words[link] = overflow;
+      link = at / 4 + 2 * OVERFLOW_SLOT;
+    }
+  }
+  image = image.subarray(0, IMAGE_HEADER_BYTES + (buckets + overflow) * BUCKET_BYTES);
   const view = new DataView(image.buffer);
   view.setUint32(0, IMAGE_MAGIC, true);
   view.setUint32(4, IMAGE_VERSION, true);
   view.setUint32(8, log2, true);
-  view.setUint32(12, chains.length, true);
+  view.setUint32(12, overflow, true);
   view.setUint32(16, imageCrc(image, crc32c), true);
   return image;
 }
@@ -104,54 +130,39 @@ export function verifyImage(image: Uint8Array, crc32c: Crc32c, path: string): Im
 /**
  * Copies a verified image into a fresh arena whose table 0 has 2^info.log2 buckets, placing
  * the overflow buckets at `overflowFirst` (a region the caller allocated), rewriting chain
- * pointers to arena buckets, and clearing tentative entries.
+ * pointers to arena buckets, and clearing tentative entries. The buckets go in with two bulk
+ * copies (the arena is not shared yet); a pass over the copied words then fixes them up.
  */
 export function loadImage(
   m: IndexMemory, image: Uint8Array, info: ImageInfo, overflowFirst: number, path: string,
 ): void {
   const buckets = 2 ** info.log2;
   const first = m.w32[H_TABLE0_FIRST]!;
-  const words = new Int32Array(image.slice(IMAGE_HEADER_BYTES).buffer);
+  const mainBytes = buckets * BUCKET_BYTES;
+  const arena = new Uint8Array(m.buffer);
+  arena.set(image.subarray(IMAGE_HEADER_BYTES, IMAGE_HEADER_BYTES + mainBytes),
+    first * BUCKET_BYTES);
+  arena.set(image.subarray(IMAGE_HEADER_BYTES + mainBytes), overflowFirst * BUCKET_BYTES);
   const total = buckets + info.overflowBuckets;
+  const w = m.w32;
   for (let k = 0; k < total; k++) {
-    const arenaBucket = k < buckets ? first + k : overflowFirst + (k - buckets);
-    const src = k * 16;
-    const dst = arenaBucket * 16;
+    const dst = (k < buckets ? first + k : overflowFirst + (k - buckets)) * 16;
     for (let e = 0; e < KEY_SLOTS; e++) {
-      const tentative = words[src + 2 * e + 1]! < 0;
-      m.w32[dst + 2 * e] = tentative ? 0 : words[src + 2 * e]!;
-      m.w32[dst + 2 * e + 1] = tentative ? 0 : words[src + 2 * e + 1]!;
+      if (w[dst + 2 * e + 1]! < 0) {
+        w[dst + 2 * e] = 0;
+        w[dst + 2 * e + 1] = 0;
+      }
     }
-    const next = words[src + 2 * OVERFLOW_SLOT]! >>> 0;
+    const link = dst + 2 * OVERFLOW_SLOT;
+    const next = w[link]! >>> 0;
     if (next > info.overflowBuckets) {
       const offset = IMAGE_HEADER_BYTES + k * BUCKET_BYTES;
       throw corruption(path, offset, 'overflow pointer out of range');
     }
-    m.w32[dst + 2 * OVERFLOW_SLOT] = next === 0 ? 0 : overflowFirst + next - 1;
+    w[link] = next === 0 ? 0 : overflowFirst + next - 1;
+    w[link + 1] = 0;
   }
   Atomics.store(m.w32, H_OVERFLOW_COUNT, info.overflowBuckets);
-}
-
-function collectChain(m: IndexMemory, bucket: number, chains: number[]): void {
-  let b = bucket;
-  for (;;) {
-    assert(m.covers(b), 'index arena: overflow pointer beyond COMMITTED');
-    m.load64(b * ENTRIES_PER_BUCKET + OVERFLOW_SLOT);
-    b = loaded.lo;
-    if (b === 0) return;
-    chains.push(b);
-  }
-}
-
-/** Copies one bucket; a successor appended after `collectChain` ran ends the chain. */
-function copyBucket(m: IndexMemory, bucket: number, words: Int32Array, doubles: Float64Array,
-  at: number, numbering: Map<number, number>): void {
-  const dst = (IMAGE_HEADER_BYTES + at * BUCKET_BYTES) / 8;
-  const src = bucket * ENTRIES_PER_BUCKET;
-  const f64 = m.f64;
-  for (let e = 0; e < KEY_SLOTS; e++) doubles[dst + e] = f64[src + e]!;
-  m.load64(src + OVERFLOW_SLOT);
-  words[2 * (dst + OVERFLOW_SLOT)] = numbering.get(loaded.lo) ?? 0;
 }
 
 function imageCrc(image: Uint8Array, crc32c: Crc32c): number {
