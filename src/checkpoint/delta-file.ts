@@ -46,30 +46,60 @@ export interface Delta {
   readonly entries: readonly DeltaEntry[];
 }
 
-/** Accumulates a delta's entries, then encodes the file. */
+/**
+ * Accumulates a delta's entries in one growing buffer (records are copied straight into it:
+ * no allocation per record), then encodes the file.
+ */
 export class DeltaWriter {
-  private readonly w = new ByteWriter();
+  private bytes: Uint8Array;
+  private view: DataView;
+  private length = HEADER_BYTES;
   private count = 0;
 
   constructor(readonly token: string, readonly fromAddress: number,
     readonly finalAddress: number) {
-    this.w.u32(DELTA_MAGIC).u32(DELTA_VERSION).u64(0).u32(0).u32(0)
-      .raw(tokenBytes(token)).u64(fromAddress).u64(finalAddress);
+    this.bytes = new Uint8Array(1 << 16);
+    this.view = new DataView(this.bytes.buffer);
+    const header = new ByteWriter().u32(DELTA_MAGIC).u32(DELTA_VERSION).u64(0).u32(0).u32(0)
+      .raw(tokenBytes(token)).u64(fromAddress).u64(finalAddress).finish();
+    this.bytes.set(header);
   }
 
   /** Adds the record at `address`; `record` is copied. */
   add(address: number, record: Uint8Array): void {
-    this.w.u64(address).u32(record.length).u32(0).raw(record);
+    this.reserve(address, record.length).set(record);
+  }
+
+  /**
+   * Adds an entry for a record of `size` bytes at `address` and returns its record bytes in
+   * the file (zeros), for the caller to fill before the next call.
+   */
+  reserve(address: number, size: number): Uint8Array {
+    const need = this.length + 16 + size;
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, need));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.length;
+    this.view.setUint32(at, address % 4294967296, true);
+    this.view.setUint32(at + 4, Math.floor(address / 4294967296), true);
+    this.view.setUint32(at + 8, size, true);
+    this.view.setUint32(at + 12, 0, true);
+    this.length = need;
     this.count++;
+    return this.bytes.subarray(at + 16, need);
   }
 
   get entries(): number {
     return this.count;
   }
 
+  /** The file's bytes (a view of the writer's buffer). */
   finish(crc32c: Crc): Uint8Array {
-    const bytes = this.w.finish();
-    const view = new DataView(bytes.buffer);
+    const bytes = this.bytes.subarray(0, this.length);
+    const view = this.view;
     view.setUint32(8, bytes.length % 4294967296, true);
     view.setUint32(12, Math.floor(bytes.length / 4294967296), true);
     view.setUint32(20, this.count, true);

@@ -26,7 +26,7 @@ import type { StoreContext } from '../store/store-context.js';
 import { DeltaWriter } from './delta-file.js';
 import type { SnapshotResult } from './log-checkpoint.js';
 import { deltaName } from './naming.js';
-import { alignedPage, checksummed, copyPage, visitDirty, type Visit } from './page-copy.js';
+import { alignedPage, copyChecksummed, copyPage, visitDirty, type Visit } from './page-copy.js';
 
 /** A full snapshot and the incremental checkpoints taken on it since, oldest first. */
 export interface SnapshotChain {
@@ -46,13 +46,14 @@ export async function writeDelta(ctx: StoreContext, storage: Storage, token: str
     final);
   await log.device.sync();
   const writer = new DeltaWriter(token, snapshotStart, final);
+  const add: Visit = (address, bytes, off, size) =>
+    copyChecksummed(ctx, bytes, off, size, writer.reserve(address, size));
   let scratch: Uint8Array | undefined;
   for (let page = geometry.pageOf(snapshotStart); geometry.pageStart(page) < final; page++) {
-    if (!visitDirty(ctx, page, final, (address, record) => writer.add(address, record))) {
+    if (!visitDirty(ctx, page, final, add)) {
       scratch ??= alignedPage(ctx);
       copyPage(log, page, scratch);
-      visitImage(ctx, scratch, geometry.pageStart(page), final,
-        (address, record) => writer.add(address, record));
+      visitImage(scratch, geometry.pageStart(page), final, add);
     }
   }
   storage.writeFileAtomic(deltaName(token), writer.finish((d, s) => ctx.binding.crc32c(d, s)));
@@ -60,12 +61,9 @@ export async function writeDelta(ctx: StoreContext, storage: Storage, token: str
 }
 
 /** The Dirty records of a page image read back from the device. */
-function visitImage(ctx: StoreContext, image: Uint8Array, pageStart: number, final: number,
-  visit: Visit): void {
+function visitImage(image: Uint8Array, pageStart: number, final: number, visit: Visit): void {
   const to = Math.min(final - pageStart, image.length);
   walkPageRecords(image, pageStart, 0, to, (off, size) => {
-    if ((readU32(image, off + 4) & HI_DIRTY) !== 0) {
-      visit(pageStart + off, checksummed(ctx, image, off, size));
-    }
+    if ((readU32(image, off + 4) & HI_DIRTY) !== 0) visit(pageStart + off, image, off, size);
   });
 }

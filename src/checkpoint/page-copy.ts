@@ -4,6 +4,7 @@
  * Every frame access happens under epoch protection, one page at a time; a page that left
  * memory is read back from the main log, where it was flushed before it left.
  */
+import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import { HI_DIRTY } from '../record/record-info.js';
 import { OFFSET_CRC, recordChecksum, writeU32 } from '../record/record-layout.js';
@@ -53,11 +54,15 @@ export function clearDirty(ctx: StoreContext, page: number, final: number): void
   visitDirty(ctx, page, final, undefined);
 }
 
-export type Visit = (address: number, record: Uint8Array) => void;
+/**
+ * Visits one Dirty record: its log address and its bytes `page[offset, offset + size)`, valid
+ * only during the call (a frame under protection, or a page image).
+ */
+export type Visit = (address: number, page: Uint8Array, offset: number, size: number) => void;
 
 /**
  * Under protection: for each Dirty record of `page` below `final` in its frame, clears Dirty
- * and (with `visit`) hands over a checksummed copy. False when the page has left memory.
+ * and (with `visit`) hands it over. False when the page has left memory.
  */
 export function visitDirty(ctx: StoreContext, page: number, final: number,
   visit: Visit | undefined): boolean {
@@ -72,7 +77,7 @@ export function visitDirty(ctx: StoreContext, page: number, final: number,
     walkPageRecords(frame, pageStart, 0, to, (off, size) => {
       const hiIndex = ((base + off) >> 2) + 1;
       if ((rec.mem32[hiIndex]! & HI_DIRTY) === 0) return;
-      if (visit !== undefined) visit(pageStart + off, checksummed(ctx, frame, off, size));
+      if (visit !== undefined) visit(pageStart + off, frame, off, size);
       Atomics.and(rec.mem32, hiIndex, ~HI_DIRTY);
     });
     return true;
@@ -81,9 +86,14 @@ export function visitDirty(ctx: StoreContext, page: number, final: number,
   }
 }
 
-export function checksummed(ctx: StoreContext, bytes: Uint8Array, off: number, size: number):
-  Uint8Array {
-  const record = bytes.slice(off, off + size);
-  writeU32(record, OFFSET_CRC, recordChecksum(record, 0, size, ctx.checksumRange));
-  return record;
+/**
+ * Copies the record `bytes[off, off + size)` into `dst` (exactly `size` bytes) and fills in
+ * the copy's checksum, with one engine call.
+ */
+export function copyChecksummed(ctx: StoreContext, bytes: Uint8Array, off: number, size: number,
+  dst: Uint8Array): void {
+  dst.set(bytes.subarray(off, off + size));
+  // A one-record walk from offset 0 (a pageStart past FIRST_VALID_ADDRESS starts it there).
+  const end = ctx.binding.pageChecksums(dst, FIRST_VALID_ADDRESS, 0, size, false);
+  if (end !== size * 4) writeU32(dst, OFFSET_CRC, recordChecksum(dst, 0, size, ctx.checksumRange));
 }
