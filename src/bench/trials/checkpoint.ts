@@ -84,26 +84,37 @@ function fileBytes(ctx: TrialContext, token: string, name: string): number {
   }
 }
 
-type Measure = (label: string, bytes: number, ns: number, what: string) => TrialResult;
+type Measure = (label: string, bytes: number, ns: number, what: string, cpuMs: number) =>
+  TrialResult;
+
+/** Milliseconds of this process's CPU time (user + system, every thread) since `from`. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+}
 
 /** Times `kind` and reports the bytes it wrote. */
 async function timeCheckpoint(ctx: TrialContext, kv: FasterKV, measure: Measure, label: string,
   options: Parameters<FasterKV['checkpoint']>[0]): Promise<TrialResult> {
   const flushedBefore = kv.stats().flushedUntilAddress;
+  const cpu = process.cpuUsage();
   const start = nowNs();
   const info = await kv.checkpoint(options);
   const ns = nowNs() - start;
+  const cpuMs = cpuMsSince(cpu);
   const flushed = info.type === 'foldover' ? kv.stats().flushedUntilAddress - flushedBefore : 0;
   const bytes = flushed + fileBytes(ctx, info.token, 'index.dat') +
     fileBytes(ctx, info.token, 'snapshot.0') + fileBytes(ctx, info.token, 'delta.dat');
-  return measure(label, bytes, ns, 'written');
+  return measure(label, bytes, ns, 'written', cpuMs);
 }
 
 async function timeRecovery(ctx: TrialContext, size: Size, measure: Measure, label: string):
   Promise<TrialResult> {
+  const cpu = process.cpuUsage();
   const start = nowNs();
   const kv = await open(ctx, size);
   const ns = nowNs() - start;
+  const cpuMs = cpuMsSince(cpu);
   const token = kv.recoveredFrom!.token;
   const info = (await kv.listCheckpoints()).find((c) => c.token === token)!;
   let bytes = kv.recoveryReport.replayedBytes + fileBytes(ctx, token, 'index.dat');
@@ -112,7 +123,7 @@ async function timeRecovery(ctx: TrialContext, size: Size, measure: Measure, lab
   for (const c of chain) bytes += fileBytes(ctx, c.token, 'snapshot.0');
   bytes += fileBytes(ctx, token, 'delta.dat');
   await kv.close();
-  return measure(label, bytes, ns, 'read');
+  return measure(label, bytes, ns, 'read', cpuMs);
 }
 
 const kindsTrial: Trial = {
@@ -122,11 +133,12 @@ const kindsTrial: Trial = {
   async run(ctx) {
     const size = sizeOf(ctx);
     const disk = directBandwidth(ctx, Math.min(size.logBytes, 512 * MiB));
-    const measure: Measure = (label, bytes, ns, what) => {
+    const measure: Measure = (label, bytes, ns, what, cpuMs) => {
       const mbPerSec = bytes / 1e6 / (ns / 1e9);
       return {
         trial: `checkpoint-kinds ${label}`, engine: ctx.engine, metrics: { mbPerSec },
-        detail: `${(bytes / MiB).toFixed(1)} MiB ${what} in ${(ns / 1e6).toFixed(0)} ms; ` +
+        detail: `${(bytes / MiB).toFixed(1)} MiB ${what} in ${(ns / 1e6).toFixed(0)} ms ` +
+          `(${cpuMs.toFixed(0)} ms of CPU); ` +
           `${(100 * mbPerSec / disk).toFixed(0)}% of ${disk.toFixed(0)} MB/s sequential ` +
           `(O_DIRECT 1 MiB writes); log ${size.logBytes / MiB} MiB, memory ` +
           `${size.memoryBytes / MiB} MiB, ${size.indexBuckets} buckets`,
