@@ -13,7 +13,7 @@ import { runDemo } from './demo/run-demo.js';
 import { inspectCommand } from './commands/inspect.js';
 import { logCommand, type LogCommandOptions } from './commands/log.js';
 import { verifyCommand } from './commands/verify.js';
-import { CliError, errorLine, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './output.js';
+import { CliError, errorLine, EXIT_FAILED, EXIT_OK, EXIT_USAGE, printJson } from './output.js';
 
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('fasterkv')
@@ -23,11 +23,19 @@ function program(setExit: (code: number) => void): Command {
     .showHelpAfterError();
   cli.command('demo').description('the main job: a short run on a default data directory')
     .option('--dir <dir>', 'data directory', '.fasterkv-data')
-    .action(async (o: { dir: string }) => runDemo(o.dir));
+    .option('--json', 'print the results as JSON (the report goes to standard error)')
+    .action(async (o: { dir: string; json?: boolean }) => {
+      await asJson(o.json === true, () => runDemo(o.dir));
+    });
   cli.command('bench').description('run the benchmarks (each trial in a fresh process)')
-    .allowUnknownOption().helpOption(false).argument('[args...]')
-    .action(async (args: string[]) => {
-      await runBench(args);
+    .option('--filter <regex>', 'run the trials whose names match')
+    .option('--full', 'the large configuration')
+    .option('--out <file>', 'results file (default bench-results/bench-<date>.json)')
+    .option('--json', 'print the results as JSON (the table goes to standard error)')
+    .action(async (o: { filter?: string; full?: boolean; out?: string; json?: boolean }) => {
+      const args = [...(o.filter === undefined ? [] : ['--filter', o.filter]),
+        ...(o.full === true ? ['--full'] : []), ...(o.out === undefined ? [] : ['--out', o.out])];
+      await asJson(o.json === true, () => runBench(args));
     });
   cli.command('inspect')
     .description('what a store or FasterLog directory holds: formats, checkpoints and sessions, ' +
@@ -72,6 +80,26 @@ function exitQuietlyOnClosedPipe(): void {
     if (err.code === 'EPIPE') process.exit(EXIT_OK);
     throw err;
   });
+}
+
+/**
+ * Runs a command that prints a human report with console.log; with `json`, that report goes
+ * to standard error instead and standard output gets the command's result as JSON.
+ */
+async function asJson(json: boolean, run: () => Promise<unknown>): Promise<void> {
+  if (!json) {
+    await run();
+    return;
+  }
+  const log = console.log;
+  console.log = console.error;
+  let result: unknown;
+  try {
+    result = await run();
+  } finally {
+    console.log = log;
+  }
+  printJson(result);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Device } from '../device/device.js';
 import { FasterError } from '../errors.js';
 import {
-  COMMIT_RECORD_VERSION, decodeCommitRecord, readU64,
+  COMMIT_RECORD_VERSION, decodeCommitRecord, readU64, type CommitRecord,
 } from '../fasterlog/commit-metadata.js';
 import { COMMIT_DEVICE_NAME, type RingContents, type RingEntry } from '../fasterlog/commit-store.js';
 import { LOG_DEVICE_NAME } from '../fasterlog/layout.js';
@@ -430,13 +430,7 @@ export function verifyLog(dir: string, binding: NativeBinding,
     const tip = chain.tip.record;
     const pages = new LogPages(binding, device, pageBytes);
     const counts = checkEntries(pages, tip.beginAddress, tip.untilAddress, problems, progress);
-    const stop = firstStopPast(pages, chain.validEnd);
-    if (stop !== undefined) {
-      const { file, offset } = pages.placeOf(stop);
-      warnings.push(`past the commit point, ${file} at offset ${offset}: an entry fails its ` +
-        `checksum (log address ${stop}); a crash during a commit leaves this, and no commit ` +
-        'covers it');
-    }
+    judgeChainEnd(pages, chain.validEnd, tip, problems, warnings);
     return { ...base, ...counts, bytesChecked: tip.untilAddress - tip.beginAddress,
       commitNumber: tip.commitNumber, beginAddress: tip.beginAddress,
       committedUntilAddress: tip.untilAddress };
@@ -481,8 +475,58 @@ function checkEntries(pages: LogPages, from: number, to: number, problems: Probl
   return { entriesChecked, commitRecordsChecked };
 }
 
-/** Where the intact entries past the commit point end in a damaged entry, if they do. */
-function firstStopPast(pages: LogPages, from: number): number | undefined {
-  const entry = pages.entryAt(from, Infinity);
-  return entry.kind === 'damaged' ? from : undefined;
+/**
+ * Judges where the commit chain ends (`at`, the first entry after the last commit that is
+ * missing, damaged, or from another chain). A commit record of the same writer further on,
+ * with a higher commit number and covering `at`, means the chain was cut by a damaged or
+ * missing committed entry: a problem. (Power failing while that very commit was written can
+ * leave the same picture, since the writes of one sync reach the disk in any order; the
+ * message says so.) Otherwise a damaged entry there is a crash's torn, uncommitted tail: a
+ * warning.
+ */
+function judgeChainEnd(pages: LogPages, at: number, tip: CommitRecord, problems: Problem[],
+  warnings: string[]): void {
+  const entry = pages.entryAt(at, Infinity);
+  if (entry.kind !== 'end' && entry.kind !== 'damaged') return;
+  const what = entry.kind === 'end' ? 'an entry is missing (zero header)'
+    : 'an entry fails its checksum or length check';
+  const later = laterCommitOfWriter(pages, at, tip);
+  if (later !== undefined) {
+    problems.push(pages.problemAt(at, `${what} below commit #${later.commitNumber} of the same ` +
+      `writer (its commit record at log address ${later.address} covers it), so committed ` +
+      'entries are damaged and recovery would drop them; unless power failed while that ' +
+      'commit was being written'));
+  } else if (entry.kind === 'damaged') {
+    const { file, offset } = pages.placeOf(at);
+    warnings.push(`past the commit point, ${file} at offset ${offset}: ${what} (log address ` +
+      `${at}); a crash during a commit leaves this, and no commit covers it`);
+  }
+}
+
+/** The newest commit record of `tip`'s writer on the pages after the one holding `from`. */
+function laterCommitOfWriter(pages: LogPages, from: number, tip: CommitRecord):
+  { commitNumber: number; address: number } | undefined {
+  let found: { commitNumber: number; address: number } | undefined;
+  const end = pages.device.segmentRange().end * pages.device.segmentBytes;
+  for (let page = pages.nextPage(from); page < end; page += pages.pageBytes) {
+    const pageEnd = page + pages.pageBytes;
+    let address = page;
+    while (address < pageEnd) {
+      const entry = pages.entryAt(address, pageEnd);
+      if (entry.kind === 'end' || entry.kind === 'damaged') break;
+      if (entry.kind === 'commit') {
+        const { file, offset } = pages.placeOf(address);
+        const record = decodeCommitRecord(pages.binding, entry.payload, 0, entry.payload.length,
+          `${file} at offset ${offset}`);
+        if (typeof record !== 'string' && record.writerNonce === tip.writerNonce &&
+            record.commitNumber > tip.commitNumber && record.untilAddress > from &&
+            record.commitNumber > (found?.commitNumber ?? -1)) {
+          found = { commitNumber: record.commitNumber, address };
+        }
+      }
+      address += entry.size;
+    }
+    if (address === page) break;
+  }
+  return found;
 }

@@ -105,4 +105,12 @@ describe('fasterkv inspect, verify and checkpoints', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(/^fasterkv: .*not a fasterkv directory/);
     });
+
+  it.each([['inspect'], ['verify'], ['checkpoints'], ['log'], ['demo'], ['bench']])(
+    '%s --help describes the command and offers --json', (command) => {
+      const r = fasterkv(command, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: fasterkv ${command} `));
+      expect(r.stdout).toContain('--json');
+    });
 });

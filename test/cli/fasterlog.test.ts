@@ -275,6 +275,30 @@ describe('fasterkv inspect and verify of a FasterLog', () => {
     expect(directoryDigest(dir)).toBe(digest);
   });
 
+  it('finds a flipped byte in entries that only commit records in the log vouch for, which ' +
+    'recovery would take for a torn tail', async () => {
+    // As after a crash in fast-commit mode: the metadata holds only the writer's open, and
+    // every commit is a commit record in the log.
+    const prng = seededPrng();
+    const { dir, entries } = await closedLog(prng);
+    const ring = join(dir, RING_FILE);
+    const report = JSON.parse(fasterkv('inspect', dir, '--json').stdout) as {
+      commits: { offset: number; anchor: boolean }[] };
+    const bytes = readFileSync(ring);
+    for (const c of report.commits.filter((c) => !c.anchor)) {
+      bytes.fill(0, c.offset, c.offset + 4096);
+    }
+    writeFileSync(ring, bytes);
+    expect(fasterkv('verify', dir).code).toBe(0);
+    const victim = entries.filter((e, i) => i > 250 && i < 350 && e.bytes.length > 0)[0]!;
+    const { file, offset } = placeOf(dir, victim.address);
+    flipByte(file, offset + 8);
+    const r = fasterkv('verify', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`damaged: ${file} at offset ${offset}: an entry fails its ` +
+      'checksum or length check below commit #7 of the same writer');
+  });
+
   it('finds a flipped byte in the commit metadata with exit 1, naming the file and offset',
     async () => {
       const { dir } = await closedLog(seededPrng());

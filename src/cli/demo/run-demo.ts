@@ -21,9 +21,19 @@ const OPS = 1_000_000;
 const CRASH_RUN_MS = 1_500;
 const LOG_RUN_MS = 2_000;
 
-export async function runDemo(dirOption: string): Promise<void> {
+/** What the demo measured (printed as a report, or as JSON by `fasterkv demo --json`). */
+export interface DemoResult {
+  readonly environment: ReturnType<typeof benchEnvironment>;
+  readonly dir: string;
+  readonly kv: KvResult[];
+  readonly crash: CrashResult;
+  readonly logs: LogResult[];
+}
+
+export async function runDemo(dirOption: string): Promise<DemoResult> {
   const dir = resolve(dirOption);
-  console.log(formatEnvironment(benchEnvironment()));
+  const environment = benchEnvironment();
+  console.log(formatEnvironment(environment));
   console.log(`data     ${dir}\n`);
   const engines = availableEngines();
   const kv: KvResult[] = [];
@@ -41,6 +51,7 @@ export async function runDemo(dirOption: string): Promise<void> {
   }
   status('')('');
   printReport(kv, crash, logs);
+  return { environment, dir, kv, crash, logs };
 }
 
 function fresh(dir: string): string {
