@@ -28,6 +28,14 @@
  * writes again whatever failed (retryFailedFlushes) and syncs again, so the log works on once
  * the cause is gone. An entry whose commit was rejected may still become durable with a later
  * commit (the usual ambiguity of a failed write); an acknowledged one is never lost.
+ *
+ * Shared with worker threads (log-threads.ts): the committer stays on the owner's thread and
+ * commits whatever every thread enqueued below the tail (one hybrid log); completions and
+ * failures are published in shared memory (commit-state.ts), where attached logs wake their
+ * waiters. Two waits change, since a worker terminated mid-append holds back the epoch until
+ * this thread's event loop hears of its death: page writes wait asynchronously
+ * (flushUntilAsync: the read-only action drains only then), and a fast-commit record that
+ * cannot get the append lock at once is tried again on the next event-loop turn.
  * Thread rules: the log's JS thread.
  */
 import { FasterError, invalidArgument } from '../errors.js';
@@ -48,6 +56,8 @@ export class Committer implements CommitTarget {
   lastCommit: CommitRecord;
   committedUntilAddress: number;
   scheduler: CommitScheduler | undefined;
+  /** Whether the log is shared with worker threads (see the header). */
+  shared = false;
   /** Commits completed and failed by this writer (stats). */
   completed = 0;
   failed = 0;
@@ -65,6 +75,7 @@ export class Committer implements CommitTarget {
   private unissuedAppends = 0;
   /** Durable appends outstanding when the last commit was issued (the appender count). */
   private appendersSeen = 0;
+  private retryQueued = false;
 
   constructor(private readonly parts: CommitterParts, start: ChainStart) {
     this.lastCommit = start.record;
@@ -189,7 +200,7 @@ export class Committer implements CommitTarget {
   private issue(pending: Pending): boolean {
     const { log } = this.parts;
     this.scheduler?.onCommitStarted();
-    let flight: Flight;
+    let flight: Flight | undefined;
     try {
       this.parts.beforeIssue();
       if (log.flushErrorAddress !== undefined) log.retryFailedFlushes();
@@ -198,7 +209,20 @@ export class Committer implements CommitTarget {
       this.issueFailed(pending, asFasterError(err));
       return false;
     }
+    if (flight === undefined) {
+      this.retryLater(pending);
+      return false;
+    }
     this.flights.push(flight);
+    if (this.shared) {
+      const issued = flight;
+      log.flushUntilAsync(issued.record.untilAddress).then(() => {
+        this.awaitingSync.push(issued);
+        this.startSync();
+      }, (err: unknown) => this.fail(issued, err));
+      this.parts.afterIssue();
+      return true;
+    }
     try {
       log.flushUntilSync(flight.record.untilAddress);
     } catch (err) {
@@ -209,6 +233,17 @@ export class Committer implements CommitTarget {
     this.startSync();
     this.parts.afterIssue();
     return true;
+  }
+
+  /** Another thread holds the append lock: issue `pending` on the next event-loop turn. */
+  private retryLater(pending: Pending): void {
+    this.pending.unshift(pending);
+    if (this.retryQueued) return;
+    this.retryQueued = true;
+    setImmediate(() => {
+      this.retryQueued = false;
+      this.startPending();
+    });
   }
 
   /**
@@ -222,7 +257,9 @@ export class Committer implements CommitTarget {
       return;
     }
     this.failed++;
-    this.waiters.rejectBelow(this.parts.log.tailAddress, error);
+    const tail = this.parts.log.tailAddress;
+    this.waiters.rejectBelow(tail, error);
+    this.parts.state.publishFailure(tail, error.code);
     for (const c of pending.callers) c.reject(error);
   }
 
@@ -249,8 +286,11 @@ export class Committer implements CommitTarget {
     });
   }
 
-  /** Builds and places the commit record under epoch protection; moves the chain tip. */
-  private startFlight(pending: Pending): Flight {
+  /**
+   * Builds and places the commit record under epoch protection; moves the chain tip.
+   * Undefined (nothing changed) when the append lock is busy (shared logs).
+   */
+  private startFlight(pending: Pending): Flight | undefined {
     const { log, appender, store, iterators, fastCommit, writerNonce } = this.parts;
     const request = pending.request;
     const number = request?.commitNumber ?? this.issuedNumber + 1;
@@ -268,8 +308,10 @@ export class Committer implements CommitTarget {
       let checksum: number;
       let ring: RingWrite | undefined;
       if (fastCommit) {
-        ({ record, checksum } = appender.appendCommitRecord(
-          commitRecordLength(snapshot, cookie), (untilAddress) => ({ ...base, untilAddress })));
+        const placed = appender.appendCommitRecord(
+          commitRecordLength(snapshot, cookie), (untilAddress) => ({ ...base, untilAddress }));
+        if (placed === undefined) return undefined;
+        ({ record, checksum } = placed);
         if (this.parts.needsMetadata(record)) ring = store.prepare(record);
       } else {
         record = { ...base, untilAddress: log.tailAddress };
@@ -320,6 +362,7 @@ export class Committer implements CommitTarget {
       if (error !== undefined) {
         this.failed++;
         this.waiters.rejectBelow(record.untilAddress, error);
+        this.parts.state.publishFailure(record.untilAddress, error.code);
         for (const c of flight.callers) c.reject(error);
         continue;
       }

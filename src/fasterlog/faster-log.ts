@@ -9,15 +9,19 @@
  * of `enqueueAndWaitForCommit` / `waitForCommit` / `commit` resolves only then: its bytes and
  * the commit record covering it are on the device (fdatasync'ed). `enqueue` alone only puts
  * the entry in memory.
- * Thread rules: one JS thread. What other threads would need lives in shared memory — the
- * epoch, the hybrid log's frames and markers, and the last durable commit (commit-state.ts)
- * — so worker threads can attach to the log later.
+ *
+ * Worker threads: `shareHandle()` and `FasterLog.attach(handle)` give other threads a
+ * FasterLog over the same memory and files, sharing one group commit (log-threads.ts, which
+ * also says how closing works and what a terminated worker can lose).
+ * Thread rules: one FasterLog object per thread; what threads share lives in shared memory
+ * (the epoch, the hybrid log's frames and markers, the append slots, the commit state).
  */
 import type { DeviceStats } from '../device/device.js';
 import { FasterError, invalidArgument } from '../errors.js';
 import type { HybridLogStats } from '../log/hybrid-log.js';
 import type { EngineName } from '../native.js';
 import type { CommitRequest } from './committer.js';
+import type { LogWriter } from './enqueuer.js';
 import { EntryReads, type ReadOutcome } from './entry-read.js';
 import { IteratorRegistry, type NamedIteratorInfo } from './iterator-registry.js';
 import { FasterLogIterator, type IteratorHost, type ScanOptions } from './log-iterator.js';
@@ -26,7 +30,13 @@ import { resolveLogOptions, type FasterLogOptions, type ResolvedLogOptions } fro
   './options.js';
 import { corruptionAt, LogSource, type PageSource } from './page-source.js';
 import type { FasterLogRecoveryReport } from './recovery.js';
+import {
+  AttachedWriter, openAttached, startSharing, waitForAttached, type AttachedParts,
+  type FasterLogHandle, type Sharing,
+} from './log-threads.js';
 import { WriterState } from './writer-state.js';
+
+export type { FasterLogHandle } from './log-threads.js';
 
 /** Counters and sizes of an open log, computed on demand (nothing counted per entry). */
 export interface FasterLogStats {
@@ -55,7 +65,12 @@ export class FasterLog {
   readonly segmentBytes: number;
   /** What recovery found when the log was opened. */
   readonly recoveryReport: FasterLogRecoveryReport;
-  private readonly writer: WriterState | undefined;
+  /** Whether this object was attached to another thread's log (FasterLog.attach). */
+  readonly attached: boolean;
+  private readonly writer: LogWriter | undefined;
+  /** The owner's writer (undefined for attached and read-only logs). */
+  private readonly owner: WriterState | undefined;
+  private sharing: Sharing | undefined;
   private readonly followerParts: FollowerParts | undefined;
   private readonly registry: IteratorRegistry;
   private readonly host: IteratorHost;
@@ -64,18 +79,25 @@ export class FasterLog {
   private closing = false;
 
   private constructor(private readonly options: ResolvedLogOptions,
-    private readonly parts: WriterParts | FollowerParts) {
+    private readonly parts: WriterParts | FollowerParts | AttachedParts) {
     this.engine = parts.binding.engine;
     this.readOnly = parts.kind === 'follower';
+    this.attached = parts.kind === 'attached';
     this.pageBytes = parts.pageBytes;
     this.segmentBytes = parts.segmentBytes;
     this.recoveryReport = parts.report;
-    this.registry = new IteratorRegistry(parts.kind === 'writer'
-      ? parts.start.record.iterators : parts.start.iterators, parts.pageBytes - 8);
+    this.registry = new IteratorRegistry(parts.kind === 'writer' ? parts.start.record.iterators
+      : parts.kind === 'follower' ? parts.start.iterators : new Map(), parts.pageBytes - 8);
     if (parts.kind === 'writer') {
-      this.writer = new WriterState(parts, options, this.registry, () => this.wake());
+      this.owner = new WriterState(parts, options, this.registry, () => this.wake());
+      this.writer = this.owner;
+      this.followerParts = undefined;
+    } else if (parts.kind === 'attached') {
+      this.owner = undefined;
+      this.writer = new AttachedWriter(parts, () => this.wake());
       this.followerParts = undefined;
     } else {
+      this.owner = undefined;
       this.writer = undefined;
       this.followerParts = parts;
     }
@@ -86,6 +108,29 @@ export class FasterLog {
   static async open(options: FasterLogOptions): Promise<FasterLog> {
     const resolved = resolveLogOptions(options);
     return new FasterLog(resolved, openLogParts(resolved, options.storage));
+  }
+
+  /**
+   * A FasterLog over the log of `handle` (from `shareHandle()` on another thread): same
+   * memory, same files, one group commit. ERR_CLOSED once the owner began closing.
+   */
+  static attach(handle: FasterLogHandle): FasterLog {
+    const parts = openAttached(handle);
+    return new FasterLog(parts.options, parts);
+  }
+
+  /**
+   * A structured-cloneable handle for `FasterLog.attach` in another worker_thread. The first
+   * call switches this log to shared operation (log-threads.ts); the log must be on a
+   * directory and open for writing.
+   */
+  shareHandle(): FasterLogHandle {
+    this.open();
+    if (this.parts.kind === 'attached') return this.parts.handle;
+    const parts = this.parts as WriterParts;
+    this.sharing ??= startSharing(this.owner!, this.options, parts.storage, this.engine,
+      parts.segments);
+    return this.sharing.handle;
   }
 
   get beginAddress(): number {
@@ -101,19 +146,19 @@ export class FasterLog {
 
   /** Every entry below it is durable. */
   get committedUntilAddress(): number {
-    if (this.writer !== undefined) return this.writer.committer.committedUntilAddress;
+    if (this.writer !== undefined) return this.writer.committedUntilAddress;
     return this.followerParts!.follower.committedUntilAddress;
   }
 
   /** The begin address the last durable commit holds (what a restart would recover). */
   get committedBeginAddress(): number {
-    if (this.writer !== undefined) return this.writer.committer.lastCommit.beginAddress;
+    if (this.writer !== undefined) return this.writer.committedBeginAddress;
     return this.followerParts!.follower.beginAddress;
   }
 
   /** The number of the last durable commit. */
   get commitNumber(): number {
-    if (this.writer !== undefined) return this.writer.committer.lastCommit.commitNumber;
+    if (this.writer !== undefined) return this.writer.commitNumber;
     return this.followerParts!.follower.tip.record.commitNumber;
   }
 
@@ -156,7 +201,7 @@ export class FasterLog {
    */
   commit(request?: CommitRequest): Promise<number> {
     try {
-      return this.open().committer.commit(request);
+      return this.open().commit(request);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -186,6 +231,10 @@ export class FasterLog {
     let start = Math.max(from ?? this.beginAddress, this.beginAddress);
     if (name !== undefined) {
       if (this.readOnly) throw invalidArgument('name', 'undefined on a read-only log', name);
+      if (this.attached) {
+        throw invalidArgument('name', "undefined on an attached log (named iterators are the " +
+          "owner thread's)", name);
+      }
       const resumed = this.registry.open(IteratorRegistry.checkName(name));
       if (resumed !== undefined) start = Math.max(resumed, this.beginAddress);
       else this.registry.complete(name, start);
@@ -222,11 +271,11 @@ export class FasterLog {
         maintenanceError: undefined };
     }
     const log = writer.log.stats();
+    const counters = writer.counters();
     return {
-      commits: writer.committer.completed, failedCommits: writer.committer.failed,
-      commitsInFlight: writer.committer.inFlight, memoryBytes: log.frameCount * log.pageBytes,
-      log, device: writer.log.device.stats(), maintenanceError: writer.maintenance.lastError
-        ?.message,
+      commits: counters.completed, failedCommits: counters.failed,
+      commitsInFlight: counters.inFlight, memoryBytes: log.frameCount * log.pageBytes,
+      log, device: writer.log.device.stats(), maintenanceError: counters.maintenanceError,
     };
   }
 
@@ -238,6 +287,10 @@ export class FasterLog {
   /** Forgets a named iterator (the next commit drops it); returns whether it existed. */
   removeIterator(name: string): boolean {
     this.open();
+    if (this.attached) {
+      throw invalidArgument('name', "a name on the owner's log (named iterators are the owner " +
+        "thread's)", name);
+    }
     return this.registry.remove(IteratorRegistry.checkName(name));
   }
 
@@ -248,11 +301,18 @@ export class FasterLog {
     return this.committedUntilAddress;
   }
 
-  /** Commits what is enqueued (unless `commit: false`), then releases everything. */
+  /**
+   * Commits what is enqueued (unless `commit: false`), then releases everything. The owner of
+   * a shared log first waits until every attached log has closed or its worker has exited
+   * (log-threads.ts), committing for them meanwhile.
+   */
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return;
+    const sharing = this.sharing;
+    if (sharing !== undefined) await waitForAttached(sharing);
     this.closing = true;
     try {
+      sharing?.stopWatching();
       if (this.writer !== undefined) await this.writer.close(options.commit ?? true);
       else this.followerParts!.follower.close();
     } finally {
@@ -262,7 +322,7 @@ export class FasterLog {
     }
   }
 
-  private open(): WriterState {
+  private open(): LogWriter {
     if (this.closing) throw new FasterError('ERR_CLOSED', 'the log is closed');
     if (this.writer === undefined) {
       throw new FasterError('ERR_INVALID_ARGUMENT', 'the log is open read-only (readOnly: ' +
@@ -335,9 +395,21 @@ export class FasterLog {
     const limit = (): number => (uncommitted ? this.tailAddress : this.committedUntilAddress);
     if (this.closing) return Promise.resolve(false);
     if (limit() > address) return Promise.resolve(true);
-    if (this.writer !== undefined) {
+    if (this.writer !== undefined && this.sharing === undefined && !this.attached) {
       if (uncommitted) this.writer.wakeOnEnqueue = true;
       return new Promise((resolve) => this.wakeups.push(resolve));
+    }
+    if (this.writer !== undefined) {
+      // Shared: other threads' enqueues and commits happen without this thread hearing of
+      // them, so the scan looks again every followPollMs.
+      return new Promise((resolve) => {
+        const poll = (): void => {
+          if (this.closing) return resolve(false);
+          if (limit() > address) return resolve(true);
+          setTimeout(poll, this.options.followPollMs);
+        };
+        setTimeout(poll, this.options.followPollMs);
+      });
     }
     return new Promise((resolve) => {
       const poll = (): void => {

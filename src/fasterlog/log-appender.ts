@@ -14,11 +14,18 @@
  * buffers write). `mode` says what to do then: 'sync' writes that page now, on this thread
  * (FASTER's Enqueue, which spins until there is room); 'try' gives up and returns FULL.
  * Memory never grows: the frames are all there is.
- * Thread rules: the log's owner thread. REQUIRES for every method: the epoch protected.
+ *
+ * Shared with worker threads (log-threads.ts), every reservation takes the append lock and
+ * records itself in this thread's slot (log-shared.ts: AppendGuard), so the padding-then-
+ * allocation pair stays one step and a thread terminated mid-append leaves nothing a reader
+ * could mistake for an entry (`padRange` turns what it reserved into padding).
+ * Thread rules: one LogAppender per thread. REQUIRES for every method except padRange: the
+ * epoch protected.
  */
 import { FasterError } from '../errors.js';
 import { RETRY_NOW, WAIT_FLUSH, type HybridLog } from '../log/hybrid-log.js';
 import type { NativeBinding } from '../native.js';
+import type { AppendGuard } from './log-shared.js';
 import { encodeCommitRecord, type CommitRecord } from './commit-metadata.js';
 import {
   ENTRY_HEADER_BYTES, entryChecksum, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING,
@@ -37,6 +44,9 @@ function zeroTo(memory: Uint8Array, from: number, to: number): void {
 }
 
 export class LogAppender {
+  /** Set once the log is shared with other threads: reservations take the append lock. */
+  guard: AppendGuard | undefined;
+
   constructor(
     private readonly log: HybridLog,
     private readonly binding: NativeBinding,
@@ -54,7 +64,12 @@ export class LogAppender {
   append(payload: Uint8Array, mode: AppendMode): number {
     const size = entrySize(payload.length);
     const address = this.reserve(size, mode);
-    if (address !== FULL) this.write(address, payload);
+    if (address === FULL) return FULL;
+    try {
+      this.write(address, payload);
+    } finally {
+      this.guard?.written();
+    }
     return address;
   }
 
@@ -63,9 +78,13 @@ export class LogAppender {
     const first = this.reserve(total, mode);
     if (first === FULL) return FULL;
     let address = first;
-    for (const payload of entries) {
-      this.write(address, payload);
-      address += entrySize(payload.length);
+    try {
+      for (const payload of entries) {
+        this.write(address, payload);
+        address += entrySize(payload.length);
+      }
+    } finally {
+      this.guard?.written();
     }
     return first;
   }
@@ -73,24 +92,67 @@ export class LogAppender {
   /**
    * Reserves a commit-record entry for a record of `length` bytes and writes `record` with
    * its until address set to the entry's end. Returns the record's checksum; `untilAddress`
-   * on return is that end.
+   * on return is that end. Shared: undefined when another thread holds the append lock for
+   * longer than a few tries (the committer tries again on the next event-loop turn).
    */
   appendCommitRecord(length: number, build: (untilAddress: number) => CommitRecord):
-    { checksum: number; record: CommitRecord } {
+    { checksum: number; record: CommitRecord } | undefined {
     const size = entrySize(length);
-    const address = this.reserve(size, 'sync');
-    const record = build(address + size);
-    const memory = this.log.memory;
-    const at = this.log.physicalOffset(address);
-    const checksum = encodeCommitRecord(this.binding, record, memory, at + ENTRY_HEADER_BYTES);
-    zeroTo(memory, at + ENTRY_HEADER_BYTES + length, at + size);
-    this.seal(memory, at, KIND_COMMIT, length, true,
-      memory.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length));
-    return { checksum, record };
+    const address = this.reserve(size, 'sync', true);
+    if (address === FULL) return undefined;
+    try {
+      const record = build(address + size);
+      const memory = this.log.memory;
+      const at = this.log.physicalOffset(address);
+      const checksum = encodeCommitRecord(this.binding, record, memory, at + ENTRY_HEADER_BYTES);
+      zeroTo(memory, at + ENTRY_HEADER_BYTES + length, at + size);
+      this.seal(memory, at, KIND_COMMIT, length, true,
+        memory.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length));
+      return { checksum, record };
+    } finally {
+      this.guard?.written();
+    }
   }
 
-  /** Allocates `size` bytes on one page (padding the current page first if needed). */
-  reserve(size: number, mode: AppendMode): number {
+  /**
+   * Allocates `size` bytes on one page (padding the current page first if needed). Shared:
+   * under the append lock, recorded in this thread's slot; `bounded`: FULL when the lock is
+   * busy (see AppendGuard.lock).
+   */
+  reserve(size: number, mode: AppendMode, bounded = false): number {
+    const guard = this.guard;
+    if (guard === undefined) return this.reserveNow(size, mode);
+    if (!guard.lock(bounded)) return FULL;
+    let address: number;
+    try {
+      address = this.reserveNow(size, mode);
+    } catch (err) {
+      guard.unlock();
+      throw err;
+    }
+    if (address === FULL) guard.unlock();
+    else guard.reserved(address, size);
+    return address;
+  }
+
+  /**
+   * Turns log bytes [from, to) into padding entries, one per page they touch: what a thread
+   * terminated mid-append had reserved (log-threads.ts). REQUIRES: the range is in memory and
+   * no live thread writes it (its reserver is dead and still holds back page closing).
+   */
+  padRange(from: number, to: number): void {
+    const pageBytes = this.log.pageBytes;
+    const memory = this.log.memory;
+    for (let start = from; start < to;) {
+      const end = Math.min(to, start - (start % pageBytes) + pageBytes);
+      const at = this.log.physicalOffset(start);
+      memory.fill(0, at + ENTRY_HEADER_BYTES, at + end - start);
+      this.seal(memory, at, KIND_PADDING, end - start - ENTRY_HEADER_BYTES, false, undefined);
+      start = end;
+    }
+  }
+
+  private reserveNow(size: number, mode: AppendMode): number {
     const log = this.log;
     const tail = log.tailAddress;
     const offset = tail % log.pageBytes;

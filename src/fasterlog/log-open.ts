@@ -17,6 +17,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Device } from '../device/device.js';
+import { SharedSegments } from '../device/shared-segments.js';
 import { LightEpoch } from '../epoch/light-epoch.js';
 import { FasterError, invalidArgument } from '../errors.js';
 import { HybridLog } from '../log/hybrid-log.js';
@@ -49,6 +50,8 @@ export interface WriterParts extends CommonParts {
   /** The anchor, prepared: written before this writer writes anything (WriterState). */
   readonly anchorWrite: RingWrite;
   readonly writerNonce: number;
+  /** The log device's SharedSegments buffer (for threads that attach: log-threads.ts). */
+  readonly segments: SharedArrayBuffer;
 }
 
 export interface FollowerParts extends CommonParts {
@@ -83,7 +86,10 @@ function openWriter(o: ResolvedLogOptions, binding: NativeBinding, storage: Stor
   opened.push(store.device);
   const ring = store.readAll();
   const { pageBytes, segmentBytes } = geometry(o, ring);
-  const device = storage.openDevice(LOG_DEVICE_NAME, { segmentBytes, direct: o.directIo });
+  const segments = new SharedSegments().buffer;
+  const device = storage.openDevice(LOG_DEVICE_NAME, {
+    segmentBytes, direct: o.directIo, shared: segments,
+  });
   opened.push(device);
   const recovered = recover({ binding, device, pageBytes, ring, ringCreated: created,
     onCorruption: o.onCorruption, recoverTo: o.recoverTo });
@@ -107,7 +113,7 @@ function openWriter(o: ResolvedLogOptions, binding: NativeBinding, storage: Stor
   return {
     kind: 'writer', binding, storage, release, report: recovered.report, pageBytes,
     segmentBytes, log, store, start: { record: anchor, checksum: anchorWrite.checksum },
-    anchorWrite, writerNonce,
+    anchorWrite, writerNonce, segments,
   };
 }
 

@@ -1,62 +1,59 @@
 /**
- * WriterState: the writing side of an open FasterLog — the hybrid log and its appender, the
- * committer and its policy, maintenance (metadata copies, segment deletion, retention) and
- * random reads — and the enqueue paths:
+ * WriterState: the writing side of the FasterLog that opened the log (the owner) — the hybrid
+ * log and its appender, the committer and its policy, maintenance (metadata copies, segment
+ * deletion, retention) and random reads. The enqueue paths are Enqueuer's (enqueuer.ts).
  *
- *  - `enqueue` / `enqueueBatch`: synchronous. When the buffer is full (the page the next page
- *    turn needs is not on the device yet) the page is written on this thread first, like
- *    FASTER's Enqueue, which spins until there is room. Memory never grows past memoryBytes.
- *  - `tryEnqueue`: returns false instead, and starts writing that page in the background (one
- *    page per event-loop turn), so a later try succeeds.
- *  - `enqueueAsync`: waits for that background write, then appends.
- * A full buffer only happens when entries outrun commits: every commit writes what it covers.
+ * Sharing (`share`, for FasterLog.shareHandle): the anchor is written at once (attached
+ * threads write pages too, and nothing may reach the device before it); reservations take
+ * the append lock (log-shared.ts); commits wait for page writes asynchronously (committer.ts);
+ * requests from attached threads are heard on this thread (RequestListener) and start a
+ * commit; and two single-writer shortcuts stop, since other threads now write the frames and
+ * the device concurrently: formatting ahead of the tail (a zero write could land after a
+ * worker's page write of the same bytes) and zeroing the frame past the tail before a flush
+ * (it could clear an entry a worker has just reserved there). The device may then hold stale
+ * bytes past the committed tail; recovery reads only chained commits and drops what follows
+ * the last one (counted in discardedBytes).
  * Thread rules: the log's JS thread.
  */
 import { FasterError, invalidArgument } from '../errors.js';
-import type { HybridLog } from '../log/hybrid-log.js';
 import { CommitScheduler } from './commit-policy.js';
 import { CommitState } from './commit-state.js';
 import type { CommitStore, RingWrite } from './commit-store.js';
-import { Committer } from './committer.js';
+import { Committer, type CommitRequest } from './committer.js';
 import { EntryReads } from './entry-read.js';
+import { Enqueuer, type LogWriter } from './enqueuer.js';
 import type { IteratorRegistry } from './iterator-registry.js';
-import { FULL, LogAppender, type AppendMode } from './log-appender.js';
-import { entrySize } from './log-entry.js';
+import { LogAppender } from './log-appender.js';
 import { LogFormatter } from './log-formatter.js';
 import { LogMaintenance } from './log-maintenance.js';
 import type { WriterParts } from './log-open.js';
+import { AppendGuard, RequestListener, type LogShared } from './log-shared.js';
 import type { ResolvedLogOptions } from './options.js';
 
 /** Commits in flight at once (the next batch's write and sync overlap the current sync). */
 const DEFAULT_COMMIT_DEPTH = 2;
 
-export class WriterState {
-  readonly log: HybridLog;
-  readonly appender: LogAppender;
+export class WriterState extends Enqueuer implements LogWriter {
   readonly committer: Committer;
   readonly scheduler: CommitScheduler;
   readonly maintenance: LogMaintenance;
   readonly reads: EntryReads;
   readonly store: CommitStore;
-  /** The last durable commit, in shared memory for threads that attach later. */
+  /** The last durable commit, in shared memory for threads that attach. */
   readonly state = new CommitState();
   private readonly formatter: LogFormatter;
-  /** Set by a scan waiting for uncommitted entries: the next enqueue wakes it. */
-  wakeOnEnqueue = false;
-  private readonly pageBytes: number;
   /** Whether durable appends may start commits mid-burst (see Committer). */
   private readonly splitBursts: boolean;
   private anchor: RingWrite | undefined;
-  private spaceFlush: Promise<void> | undefined;
-  private spaceError: FasterError | undefined;
+  /** Set by `share`. */
+  private shared = false;
+  private listener: RequestListener | undefined;
 
   constructor(parts: WriterParts, options: ResolvedLogOptions,
-    private readonly registry: IteratorRegistry, private readonly wake: () => void) {
+    private readonly registry: IteratorRegistry, wake: () => void) {
     const { log, binding, store } = parts;
-    this.log = log;
+    super(log, new LogAppender(log, binding, options.checksum), wake);
     this.store = store;
-    this.pageBytes = log.pageBytes;
-    this.appender = new LogAppender(log, binding, options.checksum);
     this.reads = new EntryReads(binding, log.device, log.pageBytes, log);
     this.formatter = new LogFormatter(binding, log.device, options.formatAheadBytes);
     this.maintenance = new LogMaintenance({
@@ -69,7 +66,9 @@ export class WriterState {
       log, appender: this.appender, store, iterators: registry, fastCommit: options.fastCommit,
       depth: DEFAULT_COMMIT_DEPTH, writerNonce: parts.writerNonce,
       beforeIssue: () => this.writeAnchor(),
-      afterIssue: () => this.formatter.afterCommitIssued(log.tailAddress),
+      afterIssue: () => {
+        if (!this.shared) this.formatter.afterCommitIssued(log.tailAddress);
+      },
       needsMetadata: (record) => this.maintenance.needsMetadata(record), state: this.state,
       onCommitted: (record, inMetadata) => {
         this.maintenance.onCommitted(record, inMetadata);
@@ -79,7 +78,7 @@ export class WriterState {
     this.anchor = parts.anchorWrite;
     log.onBeforeFlush((page, pageStart, _from, to) => {
       this.writeAnchor();
-      this.clearPastTail(page, pageStart, to);
+      if (!this.shared) this.clearPastTail(page, pageStart, to);
     });
     this.scheduler = new CommitScheduler(options.commit, this.committer);
     this.splitBursts = options.splitBursts &&
@@ -87,56 +86,44 @@ export class WriterState {
     this.committer.scheduler = this.scheduler;
   }
 
-  enqueue(entry: Uint8Array): number {
-    const size = this.sizeOf(entry);
-    const address = this.appendProtected(entry, 'sync');
-    this.enqueued(size);
-    return address;
+  get committedUntilAddress(): number {
+    return this.committer.committedUntilAddress;
   }
 
-  enqueueBatch(entries: readonly Uint8Array[]): number {
-    if (!Array.isArray(entries) || entries.length === 0) {
-      throw invalidArgument('entries', 'a non-empty array of Uint8Array', entries);
-    }
-    let total = 0;
-    for (const entry of entries) total += this.sizeOf(entry);
-    this.appender.checkSize(total, `a batch of ${entries.length} entries`);
-    const epoch = this.log.epoch;
-    epoch.protect();
-    let address: number;
-    try {
-      address = this.appender.appendBatch(entries, total, 'sync');
-    } finally {
-      epoch.unprotect();
-    }
-    this.enqueued(total);
-    return address;
+  get committedBeginAddress(): number {
+    return this.committer.lastCommit.beginAddress;
   }
 
-  tryEnqueue(entry: Uint8Array): number | false {
-    const size = this.sizeOf(entry);
-    if (this.spaceError !== undefined) {
-      const error = this.spaceError;
-      this.spaceError = undefined;
-      throw error;
-    }
-    const address = this.appendProtected(entry, 'try');
-    if (address === FULL) {
-      this.space().catch((err: unknown) => {
-        if (err instanceof FasterError) this.spaceError = err;
-      });
-      return false;
-    }
-    this.enqueued(size);
-    return address;
+  get commitNumber(): number {
+    return this.committer.lastCommit.commitNumber;
   }
 
-  async enqueueAsync(entry: Uint8Array): Promise<number> {
-    for (;;) {
-      const address = this.tryEnqueue(entry);
-      if (address !== false) return address;
-      await this.space();
-    }
+  /**
+   * Switches to shared operation (see the header), once: `shared` holds the append slots and
+   * requests, `attached` counts the logs attached now.
+   */
+  share(shared: LogShared, attached: () => number): void {
+    if (this.shared) return;
+    this.writeAnchor();
+    this.appender.guard = new AppendGuard(shared, this.log.epoch, this.log);
+    this.shared = true;
+    this.committer.shared = true;
+    this.listener = new RequestListener(shared, attached, () => this.committer.commitNow());
+  }
+
+  commit(request: CommitRequest | undefined): Promise<number> {
+    return this.committer.commit(request);
+  }
+
+  counters(): { completed: number; failed: number; inFlight: number;
+    maintenanceError: string | undefined } {
+    const c = this.committer;
+    return { completed: c.completed, failed: c.failed, inFlight: c.inFlight,
+      maintenanceError: this.maintenance.lastError?.message };
+  }
+
+  protected onEnqueued(size: number): void {
+    this.scheduler.onEnqueue(size);
   }
 
   enqueueAndWaitForCommit(entry: Uint8Array): Promise<number> {
@@ -177,12 +164,13 @@ export class WriterState {
 
   async close(commit: boolean): Promise<void> {
     this.scheduler.stop();
+    this.listener?.stop();
     this.maintenance.stop();
     let failure: unknown;
     try {
       if (commit) await this.committer.commit(undefined);
       await this.committer.settle();
-      await this.spaceFlush?.catch(() => undefined);
+      await this.settleSpace();
       await this.maintenance.settle(this.committer.lastCommit);
     } catch (err) {
       failure = err;
@@ -219,42 +207,5 @@ export class WriterState {
     const end = Math.min(page.length, Math.ceil(to / sector) * sector);
     if (tailOffset >= end) return;
     page.fill(0, Math.max(tailOffset, 0), end);
-  }
-
-  private sizeOf(entry: Uint8Array): number {
-    if (!(entry instanceof Uint8Array)) throw invalidArgument('entry', 'a Uint8Array', entry);
-    const size = entrySize(entry.length);
-    if (size > this.pageBytes) this.appender.checkSize(size, `an entry of ${entry.length} bytes`);
-    return size;
-  }
-
-  private appendProtected(entry: Uint8Array, mode: AppendMode): number {
-    const epoch = this.log.epoch;
-    epoch.protect();
-    try {
-      return this.appender.append(entry, mode);
-    } finally {
-      epoch.unprotect();
-    }
-  }
-
-  private enqueued(size: number): void {
-    this.scheduler.onEnqueue(size);
-    if (this.wakeOnEnqueue) {
-      this.wakeOnEnqueue = false;
-      this.wake();
-    }
-  }
-
-  /** Writes, in the background, the page the next page turn needs. */
-  private space(): Promise<void> {
-    this.spaceFlush ??= this.log.flushUntilAsync(this.log.frameWaitAddress()).then(() => {
-      this.spaceFlush = undefined;
-    }, (err: unknown) => {
-      this.spaceFlush = undefined;
-      if (err instanceof FasterError) this.log.retryFailedFlushes();
-      throw err;
-    });
-    return this.spaceFlush;
   }
 }

@@ -163,12 +163,20 @@ export async function waitForAttached(parts: StoreParts): Promise<void> {
   }
 }
 
-const watched = new Set<Reclaimable>();
+/** Anything else that reclaims what dead threads held (a shared FasterLog). */
+export interface ThreadExitListener {
+  onThreadExit(threadId: number): void;
+}
+
+const watched = new Set<Reclaimable | ThreadExitListener>();
 
 function onWorker(worker: Worker): void {
   const threadId = worker.threadId;
   worker.once('exit', () => {
-    for (const kv of watched) reclaimThread(kv, threadId);
+    for (const kv of watched) {
+      if ('onThreadExit' in kv) kv.onThreadExit(threadId);
+      else reclaimThread(kv, threadId);
+    }
   });
 }
 
@@ -176,7 +184,7 @@ function onWorker(worker: Worker): void {
  * Reclaims, for `kv` while it is open, whatever the workers this thread creates still hold
  * when they exit. Returns the function that stops watching (at close).
  */
-export function watchWorkers(kv: Reclaimable): () => void {
+export function watchWorkers(kv: Reclaimable | ThreadExitListener): () => void {
   if (watched.size === 0) process.on('worker', onWorker);
   watched.add(kv);
   return () => {
