@@ -33,17 +33,20 @@ const HEADER_BYTES = 56;
 
 type Crc = (data: Uint8Array, seed: number) => number;
 
-export interface DeltaEntry {
-  readonly address: number;
-  /** The record's bytes (a view into the file's bytes). */
-  readonly record: Uint8Array;
-}
-
+/**
+ * A decoded delta. Entries are parallel arrays over the file's bytes (no object per entry):
+ * entry i is the record at log address addresses[i], bytes[recordAt[i], recordAt[i] +
+ * lengths[i]) of the file.
+ */
 export interface Delta {
   readonly token: string;
   readonly fromAddress: number;
   readonly finalAddress: number;
-  readonly entries: readonly DeltaEntry[];
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  readonly addresses: Float64Array;
+  readonly recordAt: Float64Array;
+  readonly lengths: Uint32Array;
 }
 
 /**
@@ -128,7 +131,12 @@ export function decodeDelta(bytes: Uint8Array, path: string, token: string, page
   }
   const fromAddress = r.u64();
   const finalAddress = r.u64();
-  const entries: DeltaEntry[] = [];
+  // Sized by what the file can hold, so a damaged count cannot ask for a huge allocation; a
+  // count beyond the bytes fails below where the file ends, as any short read does.
+  const room = Math.min(count, Math.floor(r.remaining / 16));
+  const addresses = new Float64Array(room);
+  const recordAt = new Float64Array(room);
+  const lengths = new Uint32Array(room);
   for (let i = 0; i < count; i++) {
     const at = r.offset;
     const address = r.u64();
@@ -139,10 +147,18 @@ export function decodeDelta(bytes: Uint8Array, path: string, token: string, page
         offset + length > pageBytes) {
       throw corruption(path, at, `entry for address ${address} outside the delta's range`);
     }
-    entries.push({ address, record: r.raw(length) });
+    if (length > r.remaining) {
+      throw corruption(path, r.offset, `file ends ${length - r.remaining} bytes early`);
+    }
+    addresses[i] = address;
+    recordAt[i] = r.offset;
+    lengths[i] = length;
+    r.offset += length;
   }
   if (r.remaining !== 0) throw corruption(path, r.offset, 'bytes after the last entry');
-  return { token, fromAddress, finalAddress, entries };
+  return {
+    token, fromAddress, finalAddress, bytes, count, addresses, recordAt, lengths,
+  };
 }
 
 function deltaCrc(bytes: Uint8Array, crc32c: Crc): number {

@@ -7,8 +7,9 @@
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import type { HybridLog } from '../log/hybrid-log.js';
 import { HI_DIRTY } from '../record/record-info.js';
-import { OFFSET_CRC, recordChecksum, writeU32 } from '../record/record-layout.js';
-import { walkPageRecords } from '../record/record-walk.js';
+import {
+  OFFSET_CRC, RECORD_HEADER_BYTES, recordChecksum, recordSize, writeU32,
+} from '../record/record-layout.js';
 import type { StoreContext } from '../store/store-context.js';
 
 /**
@@ -68,18 +69,31 @@ export function visitDirty(ctx: StoreContext, page: number, final: number,
   visit: Visit | undefined): boolean {
   const { log, rec } = ctx;
   const pageStart = log.geometry.pageStart(page);
+  const pageBytes = log.pageBytes;
   log.epoch.protect();
   try {
-    if (pageStart + log.pageBytes <= log.headAddress) return false;
+    if (pageStart + pageBytes <= log.headAddress) return false;
     const base = log.frames.slotOffset(page % log.frameCount);
-    const frame = log.frames.bytes.subarray(base, base + log.pageBytes);
-    const to = Math.min(final - pageStart, log.pageBytes);
-    walkPageRecords(frame, pageStart, 0, to, (off, size) => {
-      const hiIndex = ((base + off) >> 2) + 1;
-      if ((rec.mem32[hiIndex]! & HI_DIRTY) === 0) return;
-      if (visit !== undefined) visit(pageStart + off, frame, off, size);
-      Atomics.and(rec.mem32, hiIndex, ~HI_DIRTY);
-    });
+    const frame = log.frames.bytes.subarray(base, base + pageBytes);
+    const to = Math.min(final - pageStart, pageBytes);
+    // walkPageRecords over the frame's Int32 words: the same records, without a call and
+    // four byte loads per field (this runs over every record of every captured page).
+    const mem32 = rec.mem32;
+    const word0 = base / 4;
+    let off = Math.max(0, FIRST_VALID_ADDRESS - pageStart);
+    while (off + 8 <= to) {
+      const w = word0 + off / 4;
+      const hi = mem32[w + 1]!;
+      if (mem32[w] === 0 && hi === 0) break;
+      const size = off + RECORD_HEADER_BYTES <= pageBytes
+        ? recordSize(mem32[w + 3]! >>> 0, mem32[w + 5]! >>> 0) : 0;
+      if (size < RECORD_HEADER_BYTES || off + size > pageBytes) break;
+      if ((hi & HI_DIRTY) !== 0) {
+        if (visit !== undefined) visit(pageStart + off, frame, off, size);
+        Atomics.and(mem32, w + 1, ~HI_DIRTY);
+      }
+      off += size;
+    }
     return true;
   } finally {
     log.epoch.unprotect();

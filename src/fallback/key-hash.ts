@@ -20,11 +20,16 @@ const C2 = 0x1b873593;
 const TWO_POW_32 = 4294967296;
 
 export function keyHash(key: Uint8Array): number {
-  const n = key.length;
+  return keyHashAt(key, 0, key.length);
+}
+
+/** keyHash of the key `data[start, end)`, without a view for it (recovery's replay). */
+export function keyHashAt(key: Uint8Array, start: number, end: number): number {
+  const n = end - start;
   let h1 = 0x9e3779b9 ^ n;
   let h2 = 0x7f4a7c15 ^ n;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
     const w = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
     let k1 = Math.imul(w, C1);
     k1 = Math.imul((k1 << 15) | (k1 >>> 17), C2);
@@ -35,7 +40,7 @@ export function keyHash(key: Uint8Array): number {
     h2 ^= k2;
     h2 = (Math.imul((h2 << 15) | (h2 >>> 17), 5) + 0x38495ab5) | 0;
   }
-  const rest = n - i;
+  const rest = end - i;
   if (rest > 0) {
     let w = key[i]!;
     if (rest > 1) w |= key[i + 1]! << 8;

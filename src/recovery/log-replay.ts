@@ -26,7 +26,7 @@
  */
 import type { Device } from '../device/device.js';
 import { corruption } from '../errors.js';
-import { keyHash } from '../fallback/key-hash.js';
+import { keyHashAt } from '../fallback/key-hash.js';
 import type { HashIndex } from '../index/hash-index.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import {
@@ -109,8 +109,9 @@ function replayPage(input: ReplayInput, pageStart: number, from: number, to: num
     if (isLive(hi)) {
       const address = pageStart + off;
       const keyBytes = readU32(buf, off + OFFSET_KEY_BYTES);
-      const key = buf.subarray(off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + keyBytes);
-      const slot = input.index.findOrCreateTag(keyHash(key), meta.beginAddress);
+      const keyAt = off + RECORD_HEADER_BYTES;
+      const slot = input.index.findOrCreateTag(keyHashAt(buf, keyAt, keyAt + keyBytes),
+        meta.beginAddress);
       if ((hi & HI_IN_NEW_VERSION) !== 0 && address >= meta.startAddress) {
         writeU32(buf, off + 4, (hi & ~HI_VALID) | HI_SEALED);
         changed = true;

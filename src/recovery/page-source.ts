@@ -7,7 +7,7 @@
  * Every byte handed out has been verified (snapshot page CRCs, delta file CRCs).
  */
 import type { CheckpointMetadata } from '../checkpoint/checkpoint-metadata.js';
-import { decodeDelta, type DeltaEntry } from '../checkpoint/delta-file.js';
+import { decodeDelta, type Delta } from '../checkpoint/delta-file.js';
 import { deltaName } from '../checkpoint/naming.js';
 import { SnapshotReader } from '../checkpoint/snapshot-file.js';
 import { corruption } from '../errors.js';
@@ -40,13 +40,20 @@ export function pageSource(storage: Storage, meta: CheckpointMetadata, sectorByt
       throw corruption(`checkpoints/${baseToken}/snapshot.0`, 0,
         `snapshot does not match the metadata of checkpoint ${meta.token}`);
     }
-    const overlay = meta.incremental ? loadDeltas(storage, meta, crc32c) : new Map();
+    const overlay = meta.incremental ? loadDeltas(storage, meta, crc32c) : undefined;
     const pageBytes = meta.pageBytes;
     const readSnapshotPage = (page: number, dst: Uint8Array): void => {
       const i = page - layout.firstPage;
       if (i >= 0 && i < layout.pageCount) reader.readPage(i, dst);
       else dst.fill(0);
-      for (const e of overlay.get(page) ?? []) dst.set(e.record, e.address - page * pageBytes);
+      const entries = overlay?.byPage.get(page);
+      if (entries === undefined) return;
+      for (let k = 0; k < entries.length; k += 2) {
+        const d = overlay!.deltas[entries[k]!]!;
+        const e = entries[k + 1]!;
+        const at = d.recordAt[e]!;
+        dst.set(d.bytes.subarray(at, at + d.lengths[e]!), d.addresses[e]! - page * pageBytes);
+      }
     };
     return {
       source: { snapshotStart: meta.snapshotStart, readSnapshotPage },
@@ -58,10 +65,14 @@ export function pageSource(storage: Storage, meta: CheckpointMetadata, sectorByt
   }
 }
 
-/** The delta records of the chain at or after snapshotStart, by page, in chain order. */
+/**
+ * The delta records of the chain at or after snapshotStart, by page, in chain order: for each
+ * page, pairs (index into `deltas`, entry number).
+ */
 function loadDeltas(storage: Storage, meta: CheckpointMetadata, crc32c: Crc):
-  Map<number, DeltaEntry[]> {
-  const byPage = new Map<number, DeltaEntry[]>();
+  { deltas: Delta[]; byPage: Map<number, number[]> } {
+  const deltas: Delta[] = [];
+  const byPage = new Map<number, number[]>();
   for (const token of meta.deltaTokens) {
     const name = deltaName(token);
     const bytes = storage.readFile(name);
@@ -70,13 +81,20 @@ function loadDeltas(storage: Storage, meta: CheckpointMetadata, crc32c: Crc):
     if (delta.finalAddress > meta.finalAddress) {
       throw corruption(name, 48, `delta ends after checkpoint ${meta.token}`);
     }
-    for (const e of delta.entries) {
-      if (e.address < meta.snapshotStart) continue;
-      const page = Math.floor(e.address / meta.pageBytes);
-      const list = byPage.get(page);
-      if (list === undefined) byPage.set(page, [e]);
-      else list.push(e);
+    const d = deltas.push(delta) - 1;
+    let page = -1;
+    let list: number[] | undefined;
+    for (let e = 0; e < delta.count; e++) {
+      const address = delta.addresses[e]!;
+      if (address < meta.snapshotStart) continue;
+      const p = Math.floor(address / meta.pageBytes);
+      if (p !== page) {
+        page = p;
+        list = byPage.get(p);
+        if (list === undefined) byPage.set(p, list = []);
+      }
+      list!.push(d, e);
     }
   }
-  return byPage;
+  return { deltas, byPage };
 }
