@@ -28,6 +28,7 @@ import {
   readU32, wordKind, wordLength,
 } from '../fasterlog/log-entry.js';
 import { EntryReader, recover } from '../fasterlog/recovery.js';
+import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import type { NativeBinding } from '../native.js';
 import { DirectoryStorage } from '../storage/directory-storage.js';
 import { readLock, type FileInfo } from './store-directory.js';
@@ -234,9 +235,10 @@ export function inspectLog(dir: string, binding: NativeBinding): LogReport {
     pageBytes: geometry?.pageBytes, segmentBytes: geometry?.segmentBytes, lock: readLock(path),
     commitNumber: report?.commitNumber ?? 0, commitSource: report?.source ?? 'none',
     committedAt: record === undefined ? undefined : new Date(record.timeMs).toISOString(),
-    beginAddress: report?.beginAddress ?? 0,
-    committedUntilAddress: report?.committedUntilAddress ?? 0,
-    tailAddress: (report?.committedUntilAddress ?? 0) + (report?.discardedBytes ?? 0),
+    beginAddress: report?.beginAddress ?? FIRST_VALID_ADDRESS,
+    committedUntilAddress: report?.committedUntilAddress ?? FIRST_VALID_ADDRESS,
+    tailAddress: (report?.committedUntilAddress ?? FIRST_VALID_ADDRESS) +
+      (report?.discardedBytes ?? 0),
     uncommittedBytes: report?.discardedBytes ?? 0,
     damagedTailBytes: report?.truncatedBytes ?? 0, damage: report?.corruption,
     iterators: Object.entries(report?.iterators ?? {})
@@ -284,7 +286,6 @@ export function printableUtf8(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? undefined : text;
 }
 
@@ -422,7 +423,8 @@ export function verifyLog(dir: string, binding: NativeBinding,
         : 'no valid commit-metadata record: what was committed is unknown' });
     }
     return { ...base, entriesChecked: 0, commitRecordsChecked: 0, bytesChecked: 0,
-      commitNumber: 0, beginAddress: 0, committedUntilAddress: 0 };
+      commitNumber: 0, beginAddress: FIRST_VALID_ADDRESS,
+      committedUntilAddress: FIRST_VALID_ADDRESS };
   }
   return withLog(path, binding, newest.commit, (device, pageBytes) => {
     const chain = new EntryReader({ binding, device, pageBytes })

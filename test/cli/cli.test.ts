@@ -77,10 +77,12 @@ describe('fasterkv inspect, verify and checkpoints', () => {
     // A newer writer would have checksummed what it wrote: bytes [0, 12), then [16, end).
     bytes.writeUInt32LE(crc32c(bytes, crc32c(bytes, 0, 0, 12), 16, bytes.length), 12);
     writeFileSync(info, bytes);
-    const r = fasterkv('inspect', dir);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/ERR_FORMAT_VERSION/);
+    for (const command of ['inspect', 'verify', 'checkpoints']) {
+      const r = fasterkv(command, dir);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/ERR_FORMAT_VERSION/);
+    }
   });
 
   it('removes a checkpoint by token, and refuses tokens that are not of the generated form',

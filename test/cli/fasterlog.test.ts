@@ -348,6 +348,17 @@ describe('fasterkv inspect and verify of a FasterLog', () => {
       expect(r.stdout).toContain('no valid commit-metadata record');
     });
 
+  it('describes, verifies and dumps a log nothing was ever committed to', async () => {
+    const dir = tempDir();
+    await (await FasterLog.open({ dir })).close();
+    expect(JSON.parse(fasterkv('inspect', dir, '--json').stdout)).toMatchObject({
+      commitNumber: 0, commitSource: 'none', beginAddress: 64, committedUntilAddress: 64,
+      segments: [], commits: [],
+    });
+    expect(fasterkv('verify', dir)).toMatchObject({ code: 0 });
+    expect(fasterkv('log', dir)).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('tells a FasterLog directory from a store in the commands that take only one kind',
     async () => {
       const { dir } = await closedLog(seededPrng());

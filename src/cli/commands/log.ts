@@ -184,7 +184,6 @@ function encode(entry: Uint8Array, format: LogFormat, json: boolean):
 }
 
 function escapeControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
