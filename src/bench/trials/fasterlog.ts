@@ -10,10 +10,15 @@
  *  - log-append-batch: large durable appends (1 MiB entries from 4 appenders) against the
  *    O_DIRECT sequential write bandwidth of the same disk, measured first in the same process.
  *  - log-scan: scan throughput of a log of 1 KiB entries read back from the device.
+ *  - log-append-threads: durable 1 KiB appends into one log shared with worker_threads
+ *    (shareHandle/attach), from 1 worker and from 2, the same 64 appends in flight in total;
+ *    the owner (the trial's thread) only commits. Runs alternate 1, 2, 1, 2 ... so both see
+ *    the same conditions; each figure is the mean of its runs, with the range in the detail.
  * Default: 6 rounds of 100 ms slices per subject; `--full`: 20 rounds of 250 ms, larger logs.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { FileDevice } from '../../device/file-device.js';
 import type { CommitPolicyOption } from '../../fasterlog/commit-policy.js';
 import { FasterLog } from '../../fasterlog/faster-log.js';
@@ -21,6 +26,7 @@ import { availableEngines, selectBinding } from '../../native.js';
 import {
   fsyncPerAppend, lmdbAppender, plainGroupCommit, type DurableAppender,
 } from '../log/baselines.js';
+import type { AppendWorkerData } from '../log/append-worker.js';
 import { closedLoop, interleaved } from '../log/closed-loop.js';
 import { nowNs } from '../stats.js';
 import type { Trial, TrialContext, TrialResult } from '../trial.js';
@@ -204,6 +210,79 @@ const scanTrial: Trial = {
   },
 };
 
+const appendWorker = new URL('../log/append-worker.js', import.meta.url);
+const THREAD_APPENDS_IN_FLIGHT = 64;
+
+/** One run of the threads trial: `workers` workers for `seconds`; appends per second. */
+async function runAppendWorkers(log: FasterLog, workers: number, seconds: number):
+  Promise<{ appendsPerSec: number; commits: number }> {
+  const handle = log.shareHandle();
+  const gate = new SharedArrayBuffer(4);
+  const started = Array.from({ length: workers }, () => {
+    const workerData: AppendWorkerData = {
+      handle, appenders: THREAD_APPENDS_IN_FLIGHT / workers, entryBytes: KiB, gate, seconds,
+    };
+    const worker = new Worker(appendWorker, { workerData });
+    const messages: unknown[] = [];
+    const waiting: Array<(m: unknown) => void> = [];
+    const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+    worker.on('message', (m) => (waiting.length > 0 ? waiting.shift()!(m) : messages.push(m)));
+    const next = (): Promise<unknown> => Promise.race([failed, new Promise<unknown>((resolve) => {
+      if (messages.length > 0) resolve(messages.shift());
+      else waiting.push(resolve);
+    })]);
+    return { worker, next, exited: new Promise((resolve) => worker.once('exit', resolve)) };
+  });
+  await Promise.all(started.map((w) => w.next()));
+  const commitsBefore = log.stats().commits;
+  const t0 = performance.now();
+  Atomics.store(new Int32Array(gate), 0, 1);
+  const done = await Promise.all(started.map((w) => w.next())) as { appends: number }[];
+  const elapsed = (performance.now() - t0) / 1000;
+  await Promise.all(started.map((w) => w.exited));
+  const appends = done.reduce((sum, d) => sum + d.appends, 0);
+  return { appendsPerSec: appends / elapsed, commits: (log.stats().commits - commitsBefore) /
+    elapsed };
+}
+
+const threadsTrial: Trial = {
+  name: 'log-append-threads',
+  description: 'durable 1 KiB appends into one FasterLog from 1 and from 2 worker threads',
+  engines: ['native', 'js'],
+  run: async (ctx) => {
+    const engine = ctx.engine === 'js' ? 'js' : 'native';
+    const dir = join(ctx.dataDir, 'threads');
+    const log = await FasterLog.open({ dir, engine });
+    const seconds = ctx.full ? 5 : 2;
+    const rounds = ctx.full ? 4 : 2;
+    const runs = new Map<number, { appendsPerSec: number; commits: number }[]>([[1, []], [2, []]]);
+    for (let round = 0; round < rounds; round++) {
+      for (const workers of [1, 2]) runs.get(workers)!.push(await runAppendWorkers(log, workers,
+        seconds));
+    }
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const one = mean(runs.get(1)!.map((r) => r.appendsPerSec));
+    return [1, 2].map((workers) => {
+      const measured = runs.get(workers)!;
+      const rates = measured.map((r) => r.appendsPerSec);
+      const appendsPerSec = mean(rates);
+      return {
+        trial: 'log-append-threads', engine: ctx.engine, store: `fasterlog ${workers} ` +
+          (workers === 1 ? 'worker' : 'workers'),
+        metrics: { opsPerSec: appendsPerSec, mbPerSec: appendsPerSec * KiB / 1e6 },
+        detail: `${THREAD_APPENDS_IN_FLIGHT} durable appends in flight over ${workers} ` +
+          `attached log(s), owner commits ('immediate', fast commit); ${rounds} runs of ` +
+          `${seconds} s: ${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)} ` +
+          `appends/s, ${mean(measured.map((r) => r.commits)).toFixed(0)} commits/s` +
+          (workers === 2 ? `; ${(appendsPerSec / one).toFixed(2)}x 1 worker` : ''),
+      };
+    });
+  },
+};
+
 export const fasterLogTrials: readonly Trial[] = [
   appendTrial(1), appendTrial(8), appendTrial(64), appendTrial(1024), batchTrial, scanTrial,
+  threadsTrial,
 ];
