@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: runs every trial for every engine that is available, each in a fresh child
- * process, prints a table with progress, and writes the results with the environment to
- * bench-results/bench-<date>.json.
+ * process, prints a table with progress, writes the results with the environment to
+ * bench-results/bench-<date>.json, and the SVG charts of those results beside it
+ * (bench-<date>-<chart>.svg, charts.ts).
  *
- * Options: --filter <regex> (trial names), --full (large configuration), --out <file>.
+ * Options: --filter <regex> (trial names), --full (large configuration), --out <file>,
+ * --charts-from <results.json> (write the charts of an existing results file and run nothing).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableEngines, type EngineName } from '../native.js';
+import { chartsFromFile, subjectOf, writeCharts } from './charts.js';
 import { benchEnvironment, formatEnvironment, packageRoot } from './environment.js';
 import type { TrialMetrics, TrialResult } from './trial.js';
 import { trials } from './trials/index.js';
@@ -18,10 +21,15 @@ interface RunOptions {
   filter: RegExp;
   full: boolean;
   out: string | undefined;
+  chartsFrom: string | undefined;
 }
 
 export async function runBench(argv: string[]): Promise<TrialResult[]> {
   const opts = parseOptions(argv);
+  if (opts.chartsFrom !== undefined) {
+    for (const path of chartsFromFile(opts.chartsFrom)) console.log(`chart written to ${path}`);
+    return [];
+  }
   const env = benchEnvironment();
   console.log(formatEnvironment(env));
   const engines = availableEngines();
@@ -43,6 +51,9 @@ export async function runBench(argv: string[]): Promise<TrialResult[]> {
   mkdirSync(resolve(out, '..'), { recursive: true });
   writeFileSync(out, JSON.stringify({ environment: env, results }, null, 2));
   console.log(`\nresults written to ${out}`);
+  const charts = writeCharts({ environment: env, results }, dirname(resolve(out)),
+    basename(out).replace(/\.json$/, ''));
+  for (const path of charts) console.log(`chart written to ${path}`);
   return results;
 }
 
@@ -53,16 +64,18 @@ function parseOptions(argv: string[]): RunOptions {
       filter: { type: 'string', default: '.*' },
       full: { type: 'boolean', default: false },
       out: { type: 'string' },
+      'charts-from': { type: 'string' },
     },
   });
-  return { filter: new RegExp(values.filter ?? '.*'), full: values.full ?? false, out: values.out };
+  return {
+    filter: new RegExp(values.filter ?? '.*'), full: values.full ?? false, out: values.out,
+    chartsFrom: values['charts-from'],
+  };
 }
 
 /** One line of the results table. */
 export function formatResult(r: TrialResult): string {
-  const subject = r.store === undefined ? r.engine
-    : r.engine === 'none' ? r.store : `${r.store}/${r.engine}`;
-  return `${r.trial.padEnd(24)}${subject.padEnd(18)}${formatMetrics(r.metrics).padEnd(58)}` +
+  return `${r.trial.padEnd(24)}${subjectOf(r).padEnd(18)}${formatMetrics(r.metrics).padEnd(58)}` +
     r.detail;
 }
 
