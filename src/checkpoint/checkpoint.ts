@@ -142,14 +142,28 @@ async function indexPhases(host: CheckpointHost, token: string, v: number): Prom
   // Operations that allocated below `start` publish their index entries before the dump.
   await machine.drainOperations();
   machine.enter(Phase.INDEX_CHECKPOINT, v);
-  while (ctx.index.phase !== 'REST') {
+  let image: Uint8Array | undefined;
+  while ((image = dumpAtRest(ctx)) === undefined) {
     ctx.epoch.progress();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const image = ctx.index.dump();
   const final = ctx.log.tailAddress;
   host.storage.writeFileAtomic(indexName(token), image);
   return { start, final, bytes: image.length };
+}
+
+/**
+ * The index image, or undefined while the index is growing. The dump runs protected: a
+ * growth that another thread prepares meanwhile splits the table only in an epoch action,
+ * which waits for this thread, so the dump never reads a half-split or retired table.
+ */
+function dumpAtRest(ctx: StoreContext): Uint8Array | undefined {
+  ctx.epoch.protect();
+  try {
+    return ctx.index.phase === 'REST' ? ctx.index.dump() : undefined;
+  } finally {
+    ctx.epoch.unprotect();
+  }
 }
 
 async function logPhases(host: CheckpointHost, token: string, req: CheckpointRequest,
@@ -157,6 +171,11 @@ async function logPhases(host: CheckpointHost, token: string, req: CheckpointReq
   const { machine, ctx } = host;
   const log = ctx.log;
   machine.enter(Phase.PREPARE, v);
+  // An operation that began before PREPARE, in the previous cycle's IN_PROGRESS to
+  // PERSISTENCE_CALLBACK phases, writes InNewVersion records that belong to version v; recovery
+  // undoes InNewVersion records from startAddress on, so startAddress is taken once no such
+  // operation is still running on any thread.
+  await machine.drainOperations();
   const begin = log.beginAddress;
   const start = log.tailAddress;
   await machine.acknowledge(EpochMarker.Prepare, v);

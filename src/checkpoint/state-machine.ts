@@ -5,7 +5,8 @@
  *   REST v
  *   -> PREP_INDEX_CHECKPOINT v   indexStartAddress = tail            (index checkpoints only)
  *   -> INDEX_CHECKPOINT v        fuzzy dump of the hash index to index.dat
- *   -> PREPARE v                 startAddress = tail, beginAddress captured
+ *   -> PREPARE v                 operations begun earlier drain; then startAddress = tail,
+ *                                beginAddress captured
  *   -> IN_PROGRESS v+1           every session moves to v+1: its CPR point is recorded
  *   -> WAIT_FLUSH v+1            finalAddress = tail; fold-over flushes the log to it,
  *                                snapshot copies [FlushedUntil, final) to snapshot.N
@@ -37,7 +38,11 @@
  * create records marked InNewVersion and never update in place, so every record below
  * startAddress is v, every record at or above finalAddress is v+1, and recovery undoes the
  * InNewVersion records in [startAddress, finalAddress). Because nothing below finalAddress
- * changes in place during WAIT_FLUSH, the snapshot copy reads stable bytes.
+ * changes in place during WAIT_FLUSH, the snapshot copy reads stable bytes. With several
+ * threads, an operation on another thread may still be running in the previous cycle's
+ * phases (writing InNewVersion records of version v) when PREPARE v is published; the driver
+ * therefore drains running operations before it takes startAddress, or recovery would undo
+ * them although checkpoint v holds them.
  *
  * Thread rules: one driver at a time per store (the state's active flag), on whichever thread
  * called checkpoint(); every thread of the store has its own StateMachine object over the
