@@ -2,7 +2,8 @@
  * Log replay (digest §8.1 step 8): rebuilds the hash index over the log range
  * [recoverFrom, finalAddress) of a checkpoint, page by page, in address order.
  *
- * For each live record: if it is marked InNewVersion and lies at or after the checkpoint's
+ * For each Valid record (Sealed or not: a copy-update by one of several threads seals its
+ * source, and that copy may be one this replay undoes): if it is marked InNewVersion and lies at or after the checkpoint's
  * startAddress, it belongs to version v+1 and is undone — marked invalid, and its hash slot
  * pointed back at its previous address when that lies below recoverFrom (a previous address at
  * or above recoverFrom was replayed already and holds the slot). Every other record is redone:
@@ -30,7 +31,7 @@ import { keyHashAt } from '../fallback/key-hash.js';
 import type { HashIndex } from '../index/hash-index.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import {
-  HI_IN_NEW_VERSION, HI_SEALED, HI_VALID, isLive, previousAddressOf,
+  HI_IN_NEW_VERSION, HI_SEALED, HI_VALID, previousAddressOf,
 } from '../record/record-info.js';
 import {
   OFFSET_CRC, OFFSET_KEY_BYTES, RECORD_HEADER_BYTES, readU32, recordChecksum, recordSizeAt,
@@ -106,7 +107,7 @@ function replayPage(input: ReplayInput, pageStart: number, from: number, to: num
         recordChecksum(buf, off, size, crc) !== readU32(buf, off + OFFSET_CRC)) {
       throw damaged(input, pageStart + off, 'record checksum mismatch');
     }
-    if (isLive(hi)) {
+    if ((hi & HI_VALID) !== 0) {
       const address = pageStart + off;
       const keyBytes = readU32(buf, off + OFFSET_KEY_BYTES);
       const keyAt = off + RECORD_HEADER_BYTES;
@@ -118,6 +119,12 @@ function replayPage(input: ReplayInput, pageStart: number, from: number, to: num
         const prev = previousAddressOf(lo, hi);
         if (prev < input.recoverFrom) setEntry(input.index, slot, prev);
       } else {
+        // Sealed only says a copy superseded it while threads shared the store; the copy is
+        // replayed after it (or undone), so the record counts, and is unsealed for readers.
+        if ((hi & HI_SEALED) !== 0) {
+          writeU32(buf, off + 4, hi & ~HI_SEALED);
+          changed = true;
+        }
         setEntry(input.index, slot, address);
       }
     }
