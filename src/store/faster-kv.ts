@@ -42,6 +42,7 @@ import {
   logScan, scanLive, type LogRecord, type RecordIterable, type ScanRange, type ScanRecord,
 } from './iteration.js';
 import type { StoreContext } from './store-context.js';
+import { storeIndexBinding } from './index-binding.js';
 import { collectStats, type FasterKVStats } from './stats.js';
 import { createContext, type FasterKVHandle } from './store-setup.js';
 import {
@@ -438,5 +439,8 @@ function recoverStorage(storage: Storage, o: ResolvedOptions, binding: NativeBin
     o.retainCheckpoints);
   const openDevice = (): Device =>
     storage.openDevice(LOG_BASE_NAME, { segmentBytes: o.segmentBytes, shared });
-  return recover({ storage, manager, options: o, binding, openDevice }, LOG_BASE_NAME);
+  // The recovered index is probed in TypeScript on both engines, as a new store's is.
+  const indexBinding = storeIndexBinding(binding);
+  return recover({ storage, manager, options: o, binding: indexBinding, openDevice },
+    LOG_BASE_NAME);
 }
