@@ -1,0 +1,35 @@
+/**
+ * CPR under process kills with sessions on worker threads: as cpr-kill.test.ts, but the
+ * child (cpr-threads-child.ts) runs its four sessions on two worker threads attached to one
+ * store, and checkpoints are started both by the thread that opened the store and by a worker.
+ * After every SIGKILL the next child recovers and reports, and the test checks that each
+ * session got back exactly a prefix of its operations (minus its excluded serials). 12 cycles
+ * per engine by default; FASTERKV_CRASH_CYCLES sets the count.
+ */
+import { describe, expect, it } from 'vitest';
+import { availableEngines } from '../../src/native.js';
+import { checkReport, recoverAndCheck } from '../support/cpr-check.js';
+import { SESSIONS, SessionModel } from '../support/cpr-workload.js';
+import { runUntilKilled } from '../support/crash-child.js';
+import { seededPrng } from '../support/prng.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const CYCLES = Number(process.env.FASTERKV_CRASH_CYCLES ?? 12);
+const child = new URL('./cpr-threads-child.ts', import.meta.url);
+
+describe.each(availableEngines())('CPR under SIGKILL with sessions on two workers (%s)',
+  (engine) => {
+    it(`gives every session back a prefix of its operations after each of ${CYCLES} kills`,
+      async () => {
+        const prng = seededPrng();
+        const dir = tempDir();
+        const models = Array.from({ length: SESSIONS }, (_, s) => new SessionModel(s));
+        for (let life = 1; life <= CYCLES; life++) {
+          const out = await runUntilKilled(child, [dir, engine, String(life),
+            String(prng.nextU32())], 100 + prng.int(300));
+          checkReport(out, models, life);
+        }
+        await recoverAndCheck(dir, engine, models, CYCLES);
+        expect(models.every((m) => m.point > 0)).toBe(true);
+      }, 60_000 + CYCLES * 4_000);
+  });
