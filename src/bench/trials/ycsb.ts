@@ -8,7 +8,9 @@
 import {
   loadPhase, runPhase, valuePool, type PhaseResult, type YcsbStore,
 } from '../ycsb/driver.js';
-import { openFasterKV, openPeer, type PeerName } from '../ycsb/stores.js';
+import {
+  openFasterKV, openPeer, PeerUnavailableError, type PeerName,
+} from '../ycsb/stores.js';
 import {
   hotShare, opStream, recordKeys, type Distribution, type WorkloadName,
 } from '../ycsb/workload.js';
@@ -43,9 +45,16 @@ async function runYcsb(ctx: TrialContext, valueBytes: number,
   const keys = recordKeys(records);
   const values = valuePool(valueBytes, SEED);
   const setup = { dir: ctx.dataDir, records, valueBytes };
-  const store = kind === 'fasterkv'
-    ? await openFasterKV(ctx.engine === 'js' ? 'js' : 'native', setup)
-    : await openPeer(kind, setup);
+  let store: YcsbStore;
+  try {
+    store = kind === 'fasterkv'
+      ? await openFasterKV(ctx.engine === 'js' ? 'js' : 'native', setup)
+      : await openPeer(kind, setup);
+  } catch (err) {
+    if (!(err instanceof PeerUnavailableError)) throw err;
+    return [{ trial: `ycsb-${valueBytes}b`, engine: ctx.engine, store: kind, metrics: {},
+      detail: `skipped: ${err.message}` }];
+  }
   const results: TrialResult[] = [];
   const sizes = `${count(records)} records, 8-byte keys, ${valueBytes}-byte values`;
   const load = await loadPhase(store, keys, values);
@@ -76,7 +85,8 @@ function count(n: number): string {
   return n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n.toLocaleString('en-US');
 }
 
-const STORES: readonly StoreKind[] = ['fasterkv', 'lmdb', 'classic-level', 'map'];
+const STORES: readonly StoreKind[] = ['fasterkv', 'lmdb', 'classic-level', 'better-sqlite3',
+  'map'];
 
 export const ycsbTrials: readonly Trial[] = [8, 100].flatMap((valueBytes) =>
   STORES.map((store) => ycsbTrial(valueBytes, store)));

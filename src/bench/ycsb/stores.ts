@@ -2,14 +2,20 @@
  * The stores a YCSB trial drives (driver.ts): FasterKV on either engine, and the peers in the
  * same run — lmdb-js (sync API, noSync, one write transaction per batch that writes; reads of
  * a read-only batch use lmdb-js's shared read transaction), classic-level
- * (LevelDB: sync reads, one asynchronous write batch per batch) and a JS Map keyed by latin1
- * strings. The peers are devDependencies, loaded only when their trial runs.
+ * (LevelDB: sync reads, one asynchronous write batch per batch), better-sqlite3 (SQLite in WAL
+ * mode, one `WITHOUT ROWID` table of BLOB keys and values, prepared statements, one
+ * transaction per batch, read-only batches included, and a 256 MiB page cache) and a JS Map
+ * keyed by latin1 strings. The peers are devDependencies, loaded only when their trial runs.
+ * better-sqlite3 compiles SQLite from source when installed; where it is missing or its build
+ * failed, openPeer throws PeerUnavailableError and the trial reports the store as skipped.
  *
  * Durability is matched: none of the stores syncs to the device during a run. FasterKV keeps
  * the log in memory (no checkpoint); lmdb-js commits to the page cache without fsync
- * (noSync); classic-level writes its log to the page cache without fsync (sync: false); the
- * Map is process memory.
+ * (noSync); classic-level writes its log to the page cache without fsync (sync: false);
+ * better-sqlite3 commits to the write-ahead log in the page cache without fsync
+ * (synchronous=OFF; WAL checkpoints do not fsync either); the Map is process memory.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineName } from '../../native.js';
 import { FasterKV } from '../../store/faster-kv.js';
@@ -20,7 +26,15 @@ import { addOne, type YcsbStore } from './driver.js';
 /** Largest log memory a trial asks for (one SharedArrayBuffer). */
 const MAX_MEMORY_BYTES = 2 ** 31;
 
-export type PeerName = 'lmdb' | 'classic-level' | 'map';
+export type PeerName = 'lmdb' | 'classic-level' | 'better-sqlite3' | 'map';
+
+/** A peer store whose package is not installed (or whose native part did not build). */
+export class PeerUnavailableError extends Error {
+  constructor(readonly peer: PeerName, cause: unknown) {
+    super(`${peer} is not installed (${firstLine(cause)})`);
+    this.name = 'PeerUnavailableError';
+  }
+}
 
 export interface StoreSetup {
   readonly dir: string;
@@ -76,6 +90,7 @@ export async function openFasterKV(engine: EngineName, setup: StoreSetup): Promi
 export async function openPeer(peer: PeerName, setup: StoreSetup): Promise<YcsbStore> {
   if (peer === 'lmdb') return openLmdb(setup);
   if (peer === 'classic-level') return openClassicLevel(setup);
+  if (peer === 'better-sqlite3') return openSqlite(setup);
   return openMap();
 }
 
@@ -138,6 +153,71 @@ async function openClassicLevel(setup: StoreSetup): Promise<YcsbStore> {
   };
 }
 
+/** The part of better-sqlite3's API the bench uses (the package ships no types). */
+interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): unknown;
+  pluck(): SqliteStatement;
+}
+interface SqliteDatabase {
+  pragma(source: string): unknown;
+  exec(sql: string): unknown;
+  prepare(sql: string): SqliteStatement;
+  close(): unknown;
+}
+type SqliteConstructor = new (path: string) => SqliteDatabase;
+
+async function openSqlite(setup: StoreSetup): Promise<YcsbStore> {
+  let db: SqliteDatabase;
+  try {
+    // A variable specifier: the package is optional and has no type declarations.
+    const specifier = 'better-sqlite3';
+    const { default: Database } = await import(specifier) as { default: SqliteConstructor };
+    mkdirSync(setup.dir, { recursive: true });
+    db = new Database(join(setup.dir, 'sqlite.db'));
+  } catch (err) {
+    throw new PeerUnavailableError('better-sqlite3', err);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
+  db.exec('CREATE TABLE kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID');
+  const get = db.prepare('SELECT v FROM kv WHERE k = ?').pluck();
+  const put = db.prepare('INSERT INTO kv (k, v) VALUES (?, ?) ' +
+    'ON CONFLICT (k) DO UPDATE SET v = excluded.v');
+  const begin = db.prepare('BEGIN');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  return {
+    name: 'better-sqlite3',
+    durability: 'none (WAL, synchronous=OFF: commits reach the page cache, never fsync)',
+    read: (key) => get.get(key),
+    update: (key, value) => {
+      put.run(key, value);
+    },
+    rmw: (key) => {
+      const old = get.get(key) as Buffer | undefined;
+      const value = old === undefined ? Buffer.alloc(8) : old;
+      addOne(value);
+      put.run(key, value);
+    },
+    batch: (ops) => {
+      begin.run();
+      try {
+        ops();
+      } catch (err) {
+        rollback.run();
+        throw err;
+      }
+      commit.run();
+    },
+    flush: () => undefined,
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
 /** A Map from latin1 key strings to value Buffers (updates copy into the stored Buffer). */
 function openMap(): YcsbStore {
   const map = new Map<string, Buffer>();
@@ -163,6 +243,11 @@ function openMap(): YcsbStore {
       map.clear();
     },
   };
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0] ?? text;
 }
 
 function powerOfTwoAtLeast(n: number): number {
