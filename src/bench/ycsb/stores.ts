@@ -30,8 +30,8 @@ export type PeerName = 'lmdb' | 'classic-level' | 'better-sqlite3' | 'map';
 
 /** A peer store whose package is not installed (or whose native part did not build). */
 export class PeerUnavailableError extends Error {
-  constructor(readonly peer: PeerName, cause: unknown) {
-    super(`${peer} is not installed (${firstLine(cause)})`);
+  constructor(readonly peer: PeerName, cause: unknown, installHint = '') {
+    super(`${peer} is not installed (${firstLine(cause)})${installHint}`);
     this.name = 'PeerUnavailableError';
   }
 }
@@ -176,7 +176,8 @@ async function openSqlite(setup: StoreSetup): Promise<YcsbStore> {
     mkdirSync(setup.dir, { recursive: true });
     db = new Database(join(setup.dir, 'sqlite.db'));
   } catch (err) {
-    throw new PeerUnavailableError('better-sqlite3', err);
+    throw new PeerUnavailableError('better-sqlite3', err,
+      '; `npm install --no-save better-sqlite3@12` adds it (builds SQLite from source)');
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
