@@ -32,6 +32,8 @@ export interface Bar {
   readonly label: string;
   readonly value: number;
   readonly text: string;
+  /** Fill color; by default each label keeps one color across the chart's groups. */
+  readonly color?: string;
   /** A second, lighter bar behind the first (the p99 of a latency row). */
   readonly back?: { readonly value: number };
 }
@@ -98,11 +100,11 @@ export function renderBarChart(chart: BarChart, env: BenchEnvironment): string {
     const scale = (v: number): number => max > 0 && Number.isFinite(v)
       ? Math.max(0, (v / max) * BAR_MAX) : 0;
     for (const bar of group.bars) {
-      const color = COLORS[colorOf.get(bar.label)! % COLORS.length]!;
+      const color = bar.color ?? COLORS[colorOf.get(bar.label)! % COLORS.length]!;
       const label = escapeXml(bar.label);
       body.push(`<text x="${LABEL_RIGHT}" y="${y + 11}" font-size="11" text-anchor="end" ` +
         `${FONT}>${label}</text>`);
-      let right = scale(bar.value);
+      let right = Math.max(scale(bar.value), scale(chart.reference ?? 0));
       if (bar.back !== undefined) {
         const w = scale(bar.back.value);
         right = Math.max(right, w);
@@ -242,14 +244,14 @@ export function nativeVsJsChart(results: readonly TrialResult[]): BarChart {
         const many = Math.min(native.length, js.length) > 1 ? ` #${k + 1}` : '';
         const where = store === '' || store === 'fasterkv' ? '' : ` (${store})`;
         bars.push({ label: `${trial}${where}${many}`, value: n / j,
-          text: `${(n / j).toFixed(2)}x` });
+          text: `${(n / j).toFixed(2)}x`, color: n >= j ? COLORS[0] : COLORS[1] });
       }
     }
   }
   return {
     title: 'Native engine vs pure-TS engine (throughput ratio, higher favours native)',
     notes: ['ratio of native to js throughput (ops/s, else MB/s, else IOPS) in the same run; ' +
-      'dashed line at 1x; one shared scale'],
+      'dashed line at 1x; one shared scale; blue: native faster, orange: js faster'],
     groups: bars.length === 0 ? [] : [{ title: 'native / js', bars }],
     reference: 1,
   };
