@@ -179,7 +179,6 @@ function tryCopy(ctx: StoreContext, key: Uint8Array, value: Uint8Array, hash: nu
   const { epoch, index } = ctx;
   epoch.protect();
   try {
-    ctx.upkeep();
     const slot = index.findTag(hash);
     if (slot === NO_SLOT) return SKIPPED;
     const entry = index.readEntry(slot);

@@ -90,17 +90,11 @@ export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
  * With `sealOffset` >= 0 (locking mode: the mutable record at ctx.foundAddress, which the
  * caller holds exclusively), that record is sealed once the new one is published.
  *
- * Nothing between writing the record and publishing it may refresh the epoch: a refresh lets
- * deferred actions run, and with other threads turning pages meanwhile the new record's page
- * could become read-only and be flushed while the record is still unpublished (Sealed, not
- * Valid), which is how the device would keep it. A slow allocation (a page turn, or a wait for
- * a frame) has refreshed the epoch already, and index growth checks and a moved index slot
- * may refresh again; so after one the record is left as garbage (scans and recovery skip it),
- * page-level upkeep is left for the retry to run (`ctx.maintenanceDue`, holding nothing), and
- * the attempt returns RETRY_NOW. The refresh inside the allocation may also have let the
- * source record's page be evicted and its frame reused: then the source is never touched again
- * (no seal; `ctx.sourceEvicted` tells the caller not to unlock it). No thread can be waiting
- * for that lock: a waiter's older epoch would have held the eviction back.
+ * A slow allocation refreshes the epoch, which lets deferred actions run: the source record's
+ * page may have been flushed, evicted and its frame reused by a newer page. The source is then
+ * never touched again: no seal, and `ctx.sourceEvicted` tells the caller not to unlock it
+ * (a lock bit written there would land in another page's bytes). No thread can be waiting for
+ * that lock: a waiter is protected in an older epoch, which would have held the eviction back.
  */
 export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
@@ -117,10 +111,19 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
   const off = log.physicalOffset(address);
   ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
+  // A slow allocation may have refreshed the epoch, which lets an index resize move entries
+  // (and page-level maintenance may start one): the slot must be found again before it is
+  // used. On either retry the new record stays unpublished (Sealed, not Valid): garbage that
+  // scans and recovery skip.
   if (slow) {
-    if (sealOffset >= 0 && source < log.headAddress) ctx.sourceEvicted = true;
-    ctx.maintenanceDue = true;
-    return RETRY_NOW;
+    ctx.maintenance();
+    const moved = ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot;
+    // After the last call that may refresh: from here on the epoch holds the source's page.
+    if (sealOffset >= 0 && source < log.headAddress) {
+      ctx.sourceEvicted = true;
+      sealOffset = -1;
+    }
+    if (moved) return RETRY_NOW;
   }
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   // Published with no call in between: a worker terminated here stops only at a call or a

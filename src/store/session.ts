@@ -228,12 +228,10 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
   }
 
   /**
-   * At the start of a protected attempt: runs page-level upkeep left by a page turn, refreshes
-   * when the CPR state word changed, and tells the operations which word the attempt acts in
-   * (locked-operations.ts re-checks it).
+   * At the start of a protected attempt: refreshes when the CPR state word changed, and tells
+   * the operations which word the attempt acts in (locked-operations.ts re-checks it).
    */
   private follow(ctx: StoreContext): void {
-    if (ctx.maintenanceDue) ctx.upkeep();
     if (Atomics.load(this.cprWords, 0) !== this.cprWord) this.host.cpr.refresh(this);
     ctx.cprWord = this.cprWord;
   }

@@ -29,12 +29,10 @@ export class StoreContext {
   /** The index entry (chain head address) the last operation started from. */
   seenEntry = 0;
   /**
-   * Page-level upkeep (index growth: index-growth.ts), due after a slow allocation (a page
-   * turn): appendRecord sets `maintenanceDue` and the next attempt runs it through `upkeep`
-   * before it finds its index slot. May move index slots and refresh the epoch.
+   * Page-level upkeep (index growth: index-growth.ts), run by appendRecord after a slow
+   * allocation, where the operation finds its index slot again anyway. May move index slots.
    */
   maintenance: () => void = () => {};
-  maintenanceDue = false;
   /** Not 0 while operations must lock records (the shared LOCKING word; see the header). */
   lockWord: Int32Array = new Int32Array(1);
   /** This thread's record locks; set with lockWord. */
@@ -92,12 +90,5 @@ export class StoreContext {
   /** True when `address` may hold a record on the device (at or above BeginAddress). */
   onDevice(address: number): boolean {
     return address >= FIRST_VALID_ADDRESS && address >= this.log.beginAddress;
-  }
-
-  /** Runs page-level upkeep if due. REQUIRES: protected, holding no slot, lock or record. */
-  upkeep(): void {
-    if (!this.maintenanceDue) return;
-    this.maintenanceDue = false;
-    this.maintenance();
   }
 }
