@@ -42,8 +42,9 @@ export function reclaimThread(kv: Reclaimable, threadId: number): number {
     const role = Atomics.load(shared.roles, entry);
     if (role === ROLE_RECLAIMING) continue;
     if (Atomics.compareExchange(shared.roles, entry, role, ROLE_RECLAIMING) !== role) continue;
-    releaseHeld(ctx.rec.mem32, shared.held[entry]!);
-    shared.held[entry] = 0;
+    const held = shared.heldIndex(entry);
+    releaseHeld(ctx.rec.mem32, shared.held[held]!);
+    shared.held[held] = 0;
     ctx.log.reclaimThread(ownerId);
     kv.cpr.reclaimOwner(ownerId);
     kv.systemState.reclaimActive(ownerId);

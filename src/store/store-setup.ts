@@ -118,7 +118,7 @@ function wireContext(ctx: StoreContext, shared: StoreShared, entry: number,
   const buffer = installIndexGrowth(ctx, growth);
   shared.registerActions(ctx.epoch);
   ctx.lockWord = shared.words;
-  ctx.locks = new RecordLocks(ctx.rec.mem32, shared.held, entry);
+  ctx.locks = new RecordLocks(ctx.rec.mem32, shared.held, shared.heldIndex(entry));
   if (cache !== undefined) ctx.disk.cache = cache;
   return buffer;
 }

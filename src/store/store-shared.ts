@@ -7,8 +7,13 @@
  *                [1] ATTACHED stores attached on other threads and not yet closed
  *                [2] CLOSING  1 once the owner began closing: attaching is refused
  *                [3] LOCK_DRAINED  number of the last drained locking-switch action
- *   held         Float64 per epoch table entry (index = entry number): the record lock that
- *                entry's thread holds (record-locks.ts), for reclaiming a dead thread's lock
+ *   held         one 64-byte line per epoch table entry (its Float64 at `heldIndex(entry)`):
+ *                the record lock that entry's thread holds (record-locks.ts), for reclaiming
+ *                a dead thread's lock. A line each (64 bytes apart, so no two share a cache
+ *                line whatever the buffer's alignment) because every locked operation writes
+ *                its thread's word twice: packed, the words of threads on different cores
+ *                shared one line, which then moved between the cores on every operation
+ *                (false sharing; README "FasterKV across worker threads" has the measurements).
  *   roles        Int32 per epoch table entry: what the entry's thread is to the store (ROLE_*),
  *                so the one thread that reclaims a dead entry claims it first (reclaim.ts)
  *
@@ -34,6 +39,8 @@ const W_ATTACHED = 1;
 const W_CLOSING = 2;
 const W_LOCK_DRAINED = 3;
 const HEADER_BYTES = 64;
+/** Float64 words per `held` entry: a cache line. */
+const HELD_STRIDE = 8;
 
 /** roles: no store object, the owner's, an attached store's, being reclaimed. */
 export const ROLE_NONE = 0;
@@ -46,7 +53,7 @@ export class StoreShared {
   readonly buffer: SharedArrayBuffer;
   /** The header words; `words[W_LOCKING]` is read by every operation. */
   readonly words: Int32Array;
-  /** Per epoch entry: the record lock its thread holds (0: none). */
+  /** Per epoch entry, at `heldIndex(entry)`: the record lock its thread holds (0: none). */
   readonly held: Float64Array;
   /** Per epoch entry: ROLE_*. */
   readonly roles: Int32Array;
@@ -54,12 +61,18 @@ export class StoreShared {
   /** Fresh words for an epoch of `maxThreads` entries, or a view over `buffer`. */
   constructor(maxThreads: number, buffer?: SharedArrayBuffer) {
     const entries = maxThreads + 1;
-    const bytes = HEADER_BYTES + entries * 12;
+    const heldBytes = entries * HELD_STRIDE * 8;
+    const bytes = HEADER_BYTES + heldBytes + entries * 4;
     this.buffer = buffer ?? new SharedArrayBuffer(bytes);
     assert(this.buffer.byteLength === bytes, 'StoreShared: buffer does not match the epoch');
     this.words = new Int32Array(this.buffer, 0, HEADER_BYTES / 4);
-    this.held = new Float64Array(this.buffer, HEADER_BYTES, entries);
-    this.roles = new Int32Array(this.buffer, HEADER_BYTES + entries * 8, entries);
+    this.held = new Float64Array(this.buffer, HEADER_BYTES, entries * HELD_STRIDE);
+    this.roles = new Int32Array(this.buffer, HEADER_BYTES + heldBytes, entries);
+  }
+
+  /** The index in `held` of epoch table entry `entry`'s word. */
+  heldIndex(entry: number): number {
+    return entry * HELD_STRIDE;
   }
 
   /** Registers this thread's handler of the locking-switch action. */
