@@ -18,10 +18,9 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FileDevice } from '../../device/file-device.js';
-import { selectBinding } from '../../native.js';
 import { FasterKV } from '../../store/faster-kv.js';
 import type { Session } from '../../store/session.js';
+import { directBandwidth } from '../disk-bandwidth.js';
 import { nowNs } from '../stats.js';
 import type { Trial, TrialContext, TrialResult } from '../trial.js';
 
@@ -60,21 +59,6 @@ async function load(kv: FasterKV, s: Session, first: number, bytes: number): Pro
     await nextTurn();
   }
   return i;
-}
-
-/** O_DIRECT sequential write bandwidth of the disk under test, MB/s (1 MiB writes + sync). */
-function directBandwidth(ctx: TrialContext, totalBytes: number): number {
-  const binding = selectBinding(ctx.engine === 'js' ? 'js' : 'native');
-  const device = new FileDevice({ binding, dir: ctx.dataDir, baseName: 'bandwidth',
-    segmentBytes: 1 << 30 });
-  const raw = new Uint8Array(MiB + 4096);
-  const buffer = raw.subarray(binding.alignmentOffset(raw, 4096)).subarray(0, MiB).fill(7);
-  const start = nowNs();
-  for (let at = 0; at < totalBytes; at += MiB) device.writeSync(buffer, at);
-  device.syncSync();
-  const seconds = (nowNs() - start) / 1e9;
-  device.close();
-  return totalBytes / 1e6 / seconds;
 }
 
 function fileBytes(ctx: TrialContext, token: string, name: string): number {
@@ -133,7 +117,7 @@ const kindsTrial: Trial = {
   engines: ['native', 'js'],
   async run(ctx) {
     const size = sizeOf(ctx);
-    const disk = directBandwidth(ctx, Math.min(size.logBytes, 512 * MiB));
+    const disk = directBandwidth(ctx, Math.min(size.logBytes, 512 * MiB)).mbPerSec;
     const measure: Measure = (label, bytes, ns, what, cpuMs) => {
       const mbPerSec = bytes / 1e6 / (ns / 1e9);
       return {

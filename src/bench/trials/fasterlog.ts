@@ -19,15 +19,15 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FileDevice } from '../../device/file-device.js';
 import type { CommitPolicyOption } from '../../fasterlog/commit-policy.js';
 import { FasterLog } from '../../fasterlog/faster-log.js';
-import { availableEngines, selectBinding } from '../../native.js';
+import { availableEngines } from '../../native.js';
 import {
   fsyncPerAppend, lmdbAppender, plainGroupCommit, type DurableAppender,
 } from '../log/baselines.js';
 import type { AppendWorkerData } from '../log/append-worker.js';
 import { closedLoop, interleaved } from '../log/closed-loop.js';
+import { directBandwidth } from '../disk-bandwidth.js';
 import { nowNs } from '../stats.js';
 import type { Trial, TrialContext, TrialResult } from '../trial.js';
 
@@ -132,24 +132,6 @@ function ratiosOf(opsPerSec: number, byName: Map<string, number>): string {
   const lmdb = byName.get('lmdb-js') ?? NaN;
   return `; ${(opsPerSec / group).toFixed(2)}x plain group commit, ` +
     `${(opsPerSec / lmdb).toFixed(2)}x lmdb-js`;
-}
-
-/** O_DIRECT sequential write bandwidth of the disk under test, MB/s (1 MiB writes + sync). */
-function directBandwidth(ctx: TrialContext, totalBytes: number): { mbPerSec: number;
-  direct: boolean } {
-  const binding = selectBinding(ctx.engine === 'js' ? 'js' : 'native');
-  const device = new FileDevice({ binding, dir: ctx.dataDir, baseName: 'bandwidth',
-    segmentBytes: 1 << 30 });
-  const raw = new Uint8Array(MiB + 4096);
-  const buffer = raw.subarray(binding.alignmentOffset(raw, 4096)).subarray(0, MiB).fill(7);
-  const start = nowNs();
-  for (let at = 0; at < totalBytes; at += MiB) device.writeSync(buffer, at);
-  device.syncSync();
-  const seconds = (nowNs() - start) / 1e9;
-  const direct = device.stats().direct;
-  device.close();
-  rmSync(join(ctx.dataDir, 'bandwidth.0'), { force: true });
-  return { mbPerSec: totalBytes / 1e6 / seconds, direct };
 }
 
 const batchTrial: Trial = {
