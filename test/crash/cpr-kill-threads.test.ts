@@ -8,11 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../../src/native.js';
-import { checkReport, recoverAndCheck } from '../support/cpr-check.js';
-import { SESSIONS, SessionModel } from '../support/cpr-workload.js';
-import { runUntilKilled } from '../support/crash-child.js';
-import { seededPrng } from '../support/prng.js';
-import { tempDir } from '../support/temp-dir.js';
+import { killCycles } from '../support/cpr-check.js';
 
 const CYCLES = Number(process.env.FASTERKV_CRASH_CYCLES ?? 12);
 const child = new URL('./cpr-threads-child.ts', import.meta.url);
@@ -21,19 +17,11 @@ const child = new URL('./cpr-threads-child.ts', import.meta.url);
 // turn can no longer flush a record that another thread has written but not yet published.
 const run = process.env.FASTERKV_CRASH_CYCLES !== undefined;
 
-describe.skipIf(!run).each(availableEngines())('CPR under SIGKILL with sessions on two workers (%s)',
-  (engine) => {
+describe.skipIf(!run).each(availableEngines())(
+  'CPR under SIGKILL with sessions on two workers (%s)', (engine) => {
     it(`gives every session back a prefix of its operations after each of ${CYCLES} kills`,
       async () => {
-        const prng = seededPrng();
-        const dir = tempDir();
-        const models = Array.from({ length: SESSIONS }, (_, s) => new SessionModel(s));
-        for (let life = 1; life <= CYCLES; life++) {
-          const out = await runUntilKilled(child, [dir, engine, String(life),
-            String(prng.nextU32())], 100 + prng.int(300));
-          checkReport(out, models, life);
-        }
-        await recoverAndCheck(dir, engine, models, CYCLES);
+        const models = await killCycles(child, engine, CYCLES, (prng) => 100 + prng.int(300));
         expect(models.every((m) => m.point > 0)).toBe(true);
       }, 60_000 + CYCLES * 4_000);
   });

@@ -9,11 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../../src/native.js';
-import { checkReport, recoverAndCheck } from '../support/cpr-check.js';
-import { SESSIONS, SessionModel } from '../support/cpr-workload.js';
-import { runUntilKilled } from '../support/crash-child.js';
-import { seededPrng } from '../support/prng.js';
-import { tempDir } from '../support/temp-dir.js';
+import { killCycles } from '../support/cpr-check.js';
 
 const CYCLES = Number(process.env.FASTERKV_CRASH_CYCLES ?? 30);
 const child = new URL('./cpr-child.ts', import.meta.url);
@@ -21,15 +17,7 @@ const child = new URL('./cpr-child.ts', import.meta.url);
 describe.each(availableEngines())('CPR under SIGKILL (%s)', (engine) => {
   it(`gives every session back a prefix of its operations after each of ${CYCLES} kills`,
     async () => {
-      const prng = seededPrng();
-      const dir = tempDir();
-      const models = Array.from({ length: SESSIONS }, (_, s) => new SessionModel(s));
-      for (let life = 1; life <= CYCLES; life++) {
-        const out = await runUntilKilled(child, [dir, engine, String(life),
-          String(prng.nextU32())], 10 + prng.int(80));
-        checkReport(out, models, life);
-      }
-      await recoverAndCheck(dir, engine, models, CYCLES);
+      const models = await killCycles(child, engine, CYCLES, (prng) => 10 + prng.int(80));
       expect(models.every((m) => m.point > 0)).toBe(true);
     }, 60_000 + CYCLES * 2_000);
 });

@@ -1,12 +1,15 @@
 /**
- * The checks of the CPR kill tests (test/crash/cpr-kill*.test.ts): what a killed child's
- * successor recovered (its `STATE <json>` line) and what an in-process recovery shows, each
- * against the sessions' models (cpr-workload.ts).
+ * The CPR kill tests' cycle (test/crash/cpr-kill*.test.ts) and its checks: what a killed
+ * child's successor recovered (its `STATE <json>` line) and what an in-process recovery shows,
+ * each against the sessions' models (cpr-workload.ts).
  */
 import { expect } from 'vitest';
 import type { EngineName } from '../../src/native.js';
 import { FasterKV } from '../../src/store/faster-kv.js';
-import { CRASH_STORE, SessionModel, sessionId } from './cpr-workload.js';
+import { CRASH_STORE, SESSIONS, SessionModel, sessionId } from './cpr-workload.js';
+import { runUntilKilled } from './crash-child.js';
+import { seededPrng, type Prng } from './prng.js';
+import { tempDir } from './temp-dir.js';
 
 interface RecoveredState {
   readonly point: number;
@@ -45,4 +48,23 @@ export async function recoverAndCheck(dir: string, engine: EngineName, models: S
   } finally {
     await kv.close();
   }
+}
+
+/**
+ * Runs `cycles` lives of `child` (arguments: dir engine life seed) on one store directory,
+ * each SIGKILLed `runMs(prng)` ms after it is ready, checking every life's report; then
+ * recovers in process and checks. Returns the models. Call inside a test.
+ */
+export async function killCycles(child: URL, engine: EngineName, cycles: number,
+  runMs: (prng: Prng) => number): Promise<SessionModel[]> {
+  const prng = seededPrng();
+  const dir = tempDir();
+  const models = Array.from({ length: SESSIONS }, (_, s) => new SessionModel(s));
+  for (let life = 1; life <= cycles; life++) {
+    const out = await runUntilKilled(child, [dir, engine, String(life),
+      String(prng.nextU32())], runMs(prng));
+    checkReport(out, models, life);
+  }
+  await recoverAndCheck(dir, engine, models, cycles);
+  return models;
 }
