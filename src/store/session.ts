@@ -127,24 +127,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
 
   upsert(key: K, value: V): number {
     const k = this.begin(key);
-    const v = this.host.encodeValue(value);
-    const hash = keyHash(k);
-    const serial = ++this.serialNo;
-    const { ctx } = this.host;
-    const epoch = ctx.epoch;
-    for (let tries = 1; ; tries++) {
-      epoch.protect();
-      let st: number;
-      try {
-        this.follow(ctx);
-        st = internalUpsert(ctx, k, hash, v, this.versionFlag, this.inPlaceOk);
-        if (st === DONE) this.decided[0] = serial;
-      } finally {
-        epoch.unprotect();
-      }
-      if (st === DONE) return serial;
-      backoff(tries);
-    }
+    return this.write(k, this.host.encodeValue(value));
   }
 
   upsertAsync(key: K, value: V): Promise<number> {
@@ -152,24 +135,7 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
   }
 
   delete(key: K): number {
-    const k = this.begin(key);
-    const hash = keyHash(k);
-    const serial = ++this.serialNo;
-    const { ctx } = this.host;
-    const epoch = ctx.epoch;
-    for (let tries = 1; ; tries++) {
-      epoch.protect();
-      let st: number;
-      try {
-        this.follow(ctx);
-        st = internalDelete(ctx, k, hash, this.versionFlag, this.inPlaceOk);
-        if (st === DONE) this.decided[0] = serial;
-      } finally {
-        epoch.unprotect();
-      }
-      if (st === DONE) return serial;
-      backoff(tries);
-    }
+    return this.write(this.begin(key), null);
   }
 
   deleteAsync(key: K): Promise<number> {
@@ -260,6 +226,28 @@ export class Session<K = Uint8Array, V = Uint8Array, I = unknown> {
       throw invalidArgument('rmw', 'set in FasterKV.open options before calling rmw()', undefined);
     }
     return fns;
+  }
+
+  /** An upsert of `v`, or a delete (`v` null): protected attempts until one is DONE. */
+  private write(k: Uint8Array, v: Uint8Array | null): number {
+    const hash = keyHash(k);
+    const serial = ++this.serialNo;
+    const { ctx } = this.host;
+    const epoch = ctx.epoch;
+    for (let tries = 1; ; tries++) {
+      epoch.protect();
+      let st: number;
+      try {
+        this.follow(ctx);
+        st = v === null ? internalDelete(ctx, k, hash, this.versionFlag, this.inPlaceOk)
+          : internalUpsert(ctx, k, hash, v, this.versionFlag, this.inPlaceOk);
+        if (st === DONE) this.decided[0] = serial;
+      } finally {
+        epoch.unprotect();
+      }
+      if (st === DONE) return serial;
+      backoff(tries);
+    }
   }
 
   /**
