@@ -37,7 +37,7 @@ import { crc32cRange, readU32, writeU32 } from './log-entry.js';
 export const COMMIT_DEVICE_NAME = 'fasterlog.commits';
 export const RING_BYTES = 1 << 20;
 const RING_MAGIC = 0x524d4c46;
-const RING_VERSION = 1;
+export const RING_VERSION = 1;
 const RING_HEADER_BYTES = 24;
 const ALIGNMENT = 4096;
 const FOLLOW_WINDOW = 64 * 1024;
@@ -98,22 +98,14 @@ export class CommitStore {
   readAll(): RingContents {
     const image = this.alignedBuffer(RING_BYTES);
     this.device.readSync(image, 0);
-    const sector = this.device.sectorBytes;
-    const records: RingEntry[] = [];
-    let damaged = 0;
-    for (let at = 0; at + RING_HEADER_BYTES <= RING_BYTES; at += sector) {
-      if (readU32(image, at) !== RING_MAGIC) continue;
-      const entry = this.decodeAt(image, at);
-      if (typeof entry === 'string') damaged++;
-      else records.push(entry);
-    }
-    records.sort((a, b) => a.sequence - b.sequence);
+    const { records, damaged } = scanRingImage(this.binding, image, this.device.sectorBytes,
+      this.fileName);
     const newest = records[records.length - 1];
     if (newest !== undefined) {
       this.nextSequence = newest.sequence + 1;
       this.nextPosition = newest.position + this.sizeOf(newest.commit.length);
     }
-    return { records, damaged };
+    return { records, damaged: damaged.length };
   }
 
   /**
@@ -131,7 +123,7 @@ export class CommitStore {
     let reachedEnd = false;
     for (let at = 0; at + RING_HEADER_BYTES <= FOLLOW_WINDOW; at += sector) {
       if (readU32(image, at) !== RING_MAGIC) continue;
-      const entry = this.decodeAt(image, at, start);
+      const entry = decodeRingRecord(this.binding, image, at, this.fileName, start);
       if (typeof entry === 'string' || entry.sequence <= afterSequence) continue;
       if (newest === undefined || entry.sequence > newest.sequence) newest = entry;
       reachedEnd ||= at >= FOLLOW_WINDOW / 2;
@@ -186,23 +178,9 @@ export class CommitStore {
     return newest !== undefined && newest.sequence > afterSequence ? newest : undefined;
   }
 
-  /** Decodes the ring record at `at` of `image`, which holds the ring from `base`. */
-  private decodeAt(image: Uint8Array, at: number, base = 0): RingEntry | string {
-    const length = readU32(image, at + 8);
-    if (length < RING_HEADER_BYTES || at + length > image.length) return 'bad length';
-    if (ringChecksum(this.binding, image, at, length) !== readU32(image, at + 12)) {
-      return 'checksum mismatch';
-    }
-    const version = image[at + 4]! | (image[at + 5]! << 8);
-    const where = `${this.device.name}.0 at offset ${base + at}`;
-    if (version !== RING_VERSION) {
-      throw new FasterError('ERR_FORMAT_VERSION', `${where} holds commit metadata of format ` +
-        `version ${version}; this version reads version ${RING_VERSION}`);
-    }
-    const commit = decodeCommitRecord(this.binding, image, at + RING_HEADER_BYTES, at + length,
-      where);
-    if (typeof commit === 'string') return commit;
-    return { sequence: readU64(image, at + 16), position: base + at, commit };
+  /** The ring's file, as errors name it. */
+  private get fileName(): string {
+    return `${this.device.name}.0`;
   }
 
   /** Bytes a ring record holding a commit record of `commitLength` bytes takes. */
@@ -222,4 +200,49 @@ function ringChecksum(binding: NativeBinding, bytes: Uint8Array, at: number,
   length: number): number {
   const crc = crc32cRange(binding, bytes, at, at + 12, 0);
   return crc32cRange(binding, bytes, at + 16, at + length, crc);
+}
+
+/** A ring record that failed its checks: its offset in the ring, and why. */
+export interface RingDamage {
+  readonly offset: number;
+  readonly reason: string;
+}
+
+/**
+ * Every ring record of `image` (the ring from offset `base`; records start at multiples of
+ * `step`): the valid ones ascending by sequence, and the damaged ones. ERR_FORMAT_VERSION for a
+ * record of a newer format, naming `file` and its offset.
+ */
+export function scanRingImage(binding: NativeBinding, image: Uint8Array, step: number,
+  file: string, base = 0): { records: RingEntry[]; damaged: RingDamage[] } {
+  const records: RingEntry[] = [];
+  const damaged: RingDamage[] = [];
+  for (let at = 0; at + RING_HEADER_BYTES <= image.length; at += step) {
+    if (readU32(image, at) !== RING_MAGIC) continue;
+    const entry = decodeRingRecord(binding, image, at, file, base);
+    if (typeof entry === 'string') damaged.push({ offset: base + at, reason: entry });
+    else records.push(entry);
+  }
+  records.sort((a, b) => a.sequence - b.sequence);
+  return { records, damaged };
+}
+
+/** The ring record at `at` of `image` (the ring from `base`), or why it is damaged. */
+export function decodeRingRecord(binding: NativeBinding, image: Uint8Array, at: number,
+  file: string, base = 0): RingEntry | string {
+  const length = readU32(image, at + 8);
+  if (length < RING_HEADER_BYTES || at + length > image.length) return `bad length ${length}`;
+  if (ringChecksum(binding, image, at, length) !== readU32(image, at + 12)) {
+    return 'checksum mismatch';
+  }
+  const version = image[at + 4]! | (image[at + 5]! << 8);
+  const offset = base + at;
+  const where = `${file} at offset ${offset}`;
+  if (version !== RING_VERSION) {
+    throw new FasterError('ERR_FORMAT_VERSION', `${where} holds commit metadata of format ` +
+      `version ${version}; this version reads version ${RING_VERSION}`, { path: file, offset });
+  }
+  const commit = decodeCommitRecord(binding, image, at + RING_HEADER_BYTES, at + length, where);
+  if (typeof commit === 'string') return `commit record: ${commit}`;
+  return { sequence: readU64(image, at + 16), position: offset, commit };
 }

@@ -10,21 +10,23 @@
  * decides the commit exactly as a writer's open would. A writer may be running meanwhile;
  * then its newest commits may or may not be seen.
  *
- * The ring is scanned here rather than through CommitStore because `verify` must name each
- * damaged ring record's offset, where CommitStore only counts them. Its layout is the one
- * commit-store.ts documents (magic "FLMR", version 1, 24-byte header, 4 KiB-aligned records).
+ * The ring is read as a file and decoded with commit-store.ts's scanRingImage, which also
+ * names each damaged record's offset for `verify`.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../device/device.js';
 import { FasterError } from '../errors.js';
 import {
-  COMMIT_RECORD_VERSION, decodeCommitRecord, readU64, type CommitRecord,
+  COMMIT_RECORD_VERSION, decodeCommitRecord, type CommitRecord,
 } from '../fasterlog/commit-metadata.js';
-import { COMMIT_DEVICE_NAME, type RingContents, type RingEntry } from '../fasterlog/commit-store.js';
+import {
+  COMMIT_DEVICE_NAME, RING_BYTES, RING_VERSION, scanRingImage, type RingContents, type RingDamage,
+  type RingEntry,
+} from '../fasterlog/commit-store.js';
 import { LOG_DEVICE_NAME } from '../fasterlog/layout.js';
 import {
-  checkEntry, crc32cRange, ENTRY_END, ENTRY_HEADER_BYTES, KIND_DATA, KIND_PADDING,
+  checkEntry, ENTRY_END, ENTRY_HEADER_BYTES, KIND_DATA, KIND_PADDING,
   readU32, wordKind, wordLength,
 } from '../fasterlog/log-entry.js';
 import { EntryReader, recover } from '../fasterlog/recovery.js';
@@ -39,11 +41,7 @@ export const COMMIT_FILE_NAME = `${COMMIT_DEVICE_NAME}.0`;
 /** Names of a FasterLog's files: the ring and the log segments. */
 export const LOG_SEGMENT_PATTERN = /^fasterlog\.log\.\d+$/;
 
-const RING_MAGIC = 0x524d4c46;
-const RING_VERSION = 1;
-const RING_HEADER_BYTES = 24;
 const RING_RECORD_ALIGNMENT = 4096;
-const RING_BYTES = 1 << 20;
 const SECTOR_BYTES = 4096;
 const ENTRY_FORMAT_VERSION = 1;
 /** Stops collecting after this many problems: a wholly damaged log would flood the report. */
@@ -133,7 +131,7 @@ interface RingScan {
   readonly bytes: number;
   /** Valid records, ascending by sequence. */
   readonly records: RingEntry[];
-  readonly damaged: { offset: number; reason: string }[];
+  readonly damaged: RingDamage[];
 }
 
 /**
@@ -144,35 +142,8 @@ export function scanRing(dir: string, binding: NativeBinding): RingScan {
   const path = join(dir, COMMIT_FILE_NAME);
   if (!existsSync(path)) return { path, bytes: 0, records: [], damaged: [] };
   const image = readFileSync(path);
-  const records: RingEntry[] = [];
-  const damaged: { offset: number; reason: string }[] = [];
-  for (let at = 0; at + RING_HEADER_BYTES <= image.length; at += RING_RECORD_ALIGNMENT) {
-    if (readU32(image, at) !== RING_MAGIC) continue;
-    const entry = decodeRingRecord(binding, image, at, path);
-    if (typeof entry === 'string') damaged.push({ offset: at, reason: entry });
-    else records.push(entry);
-  }
-  records.sort((a, b) => a.sequence - b.sequence);
-  return { path, bytes: image.length, records, damaged };
-}
-
-function decodeRingRecord(binding: NativeBinding, image: Uint8Array, at: number,
-  path: string): RingEntry | string {
-  const length = readU32(image, at + 8);
-  if (length < RING_HEADER_BYTES || at + length > image.length) return `bad length ${length}`;
-  const crc = crc32cRange(binding, image, at, at + 12, 0);
-  if (crc32cRange(binding, image, at + 16, at + length, crc) !== readU32(image, at + 12)) {
-    return 'checksum mismatch';
-  }
-  const version = image[at + 4]! | (image[at + 5]! << 8);
-  const where = `${path} at offset ${at}`;
-  if (version !== RING_VERSION) {
-    throw new FasterError('ERR_FORMAT_VERSION', `${where} holds commit metadata of format ` +
-      `version ${version}; this version reads version ${RING_VERSION}`, { path, offset: at });
-  }
-  const commit = decodeCommitRecord(binding, image, at + RING_HEADER_BYTES, at + length, where);
-  if (typeof commit === 'string') return `commit record: ${commit}`;
-  return { sequence: readU64(image, at + 16), position: at, commit };
+  const scan = scanRingImage(binding, image, RING_RECORD_ALIGNMENT, path);
+  return { path, bytes: image.length, ...scan };
 }
 
 function ringContents(scan: RingScan): RingContents {
@@ -463,7 +434,8 @@ function checkEntries(pages: LogPages, from: number, to: number, problems: Probl
       const decoded = decodeCommitRecord(pages.binding, entry.payload, 0, entry.payload.length,
         `${where.file} at offset ${where.offset}`);
       if (typeof decoded === 'string') {
-        problems.push(pages.problemAt(address, `a commit record entry does not decode: ${decoded}`));
+        problems.push(pages.problemAt(address,
+          `a commit record entry does not decode: ${decoded}`));
       }
     }
     address += entry.size;
