@@ -22,7 +22,8 @@ import { FasterError } from '../../errors.js';
 import { FasterLog } from '../../fasterlog/faster-log.js';
 import { LOG_DEVICE_NAME } from '../../fasterlog/layout.js';
 import { selectBinding } from '../../native.js';
-import { entriesPastCommit, printableUtf8 } from '../../tools/log-directory.js';
+import { printableUtf8 } from '../../tools/log-directory.js';
+import { entriesPastCommit } from '../../tools/log-pages.js';
 import { byteProgress, CliError, EXIT_OK, EXIT_USAGE } from '../output.js';
 import { requireLogDirectory } from './directory.js';
 

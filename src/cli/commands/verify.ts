@@ -4,7 +4,7 @@
  * never modifies the directory and never takes its lock.
  */
 import { selectBinding } from '../../native.js';
-import { verifyLog, type LogVerifyReport } from '../../tools/log-directory.js';
+import { verifyLog, type LogVerifyReport } from '../../tools/log-verify.js';
 import { verifyStore, type Problem, type VerifyReport } from '../../tools/store-directory.js';
 import { byteProgress, EXIT_FAILED, EXIT_OK, printJson } from '../output.js';
 import { directoryKind } from './directory.js';
