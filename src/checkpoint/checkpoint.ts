@@ -115,7 +115,7 @@ export async function runCheckpoint(host: CheckpointHost, req: CheckpointRequest
   let committed = false;
   try {
     const index = req.index ? await indexPhases(host, token, v) : undefined;
-    const log = req.log ? await logPhases(host, token, req, v) : undefined;
+    const log = req.log ? await logPhases(host, token, req, v, index !== undefined) : undefined;
     const meta = metadataOf(host, token, req, v, index, log);
     host.manager.commit(meta);
     committed = true;
@@ -167,15 +167,16 @@ function dumpAtRest(ctx: StoreContext): Uint8Array | undefined {
 }
 
 async function logPhases(host: CheckpointHost, token: string, req: CheckpointRequest,
-  v: number): Promise<LogPart> {
+  v: number, afterIndex: boolean): Promise<LogPart> {
   const { machine, ctx } = host;
   const log = ctx.log;
   machine.enter(Phase.PREPARE, v);
   // An operation that began before PREPARE, in the previous cycle's IN_PROGRESS to
   // PERSISTENCE_CALLBACK phases, writes InNewVersion records that belong to version v; recovery
   // undoes InNewVersion records from startAddress on, so startAddress is taken once no such
-  // operation is still running on any thread.
-  await machine.drainOperations();
+  // operation is still running on any thread. The index phases of this cycle drained them
+  // already (at PREP_INDEX_CHECKPOINT).
+  if (!afterIndex) await machine.drainOperations();
   const begin = log.beginAddress;
   const start = log.tailAddress;
   await machine.acknowledge(EpochMarker.Prepare, v);
