@@ -128,6 +128,20 @@ export class HashIndex {
     return r >= 0 ? r : this.findOrCreateTagSlow(hash, beginAddress, r);
   }
 
+  /**
+   * findOrCreateTag for a caller that must not refresh its epoch (it holds freshly allocated
+   * log space it has not published): NOT_FOUND instead of waiting while a grow is prepared,
+   * because a slot of the old table taken after the caller's last refresh could be split away
+   * under it. Otherwise the same slot findOrCreateTag returns; it never refreshes.
+   */
+  findOrCreateTagWithoutWait(hash: number, beginAddress: number): number {
+    if (resizePhase(Atomics.load(this.arena.w32, H_RESIZE_STATE)) === PHASE_PREPARE_GROW) {
+      return NOT_FOUND;
+    }
+    const r = this.binding.indexFindOrCreateTag(this.handle, hash, beginAddress);
+    return r >= 0 ? r : this.findOrCreateTagSlow(hash, beginAddress, r);
+  }
+
   /** The address in `slot` (0 if the slot was freed since). */
   readEntry(slot: number): number {
     return this.binding.indexReadEntry(this.handle, slot);

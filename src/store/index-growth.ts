@@ -3,10 +3,10 @@
  * (hash-index.ts, index-split.ts); this module decides when, and drives its phases through the
  * store's epoch:
  *
- *  - When: on page turns. appendRecord calls `ctx.maintenance()` after a slow allocation (a
- *    page turn, or a wait for a frame) — page-level, never per operation, and at the one point
- *    where an operation already expects the index to have moved: it finds its slot again right
- *    after. The check commits index memory ahead of need (`maintain`) and grows the index when
+ *  - When: on page turns. After a slow allocation (a page turn, or a wait for a frame)
+ *    appendRecord calls `ctx.maintenance()` at that thread's next append, before allocating —
+ *    page-level, never per operation, and at the one point where an operation already expects
+ *    the index to have moved: it finds its slot again after allocating. The check commits index memory ahead of need (`maintain`) and grows the index when
  *    the overflow buckets added since the last growth reach half the main table.
  *  - Why "since the last growth": a split cannot tell which half an entry belongs to when its
  *    record is on the device (that would take a device read per entry, inside an operation),

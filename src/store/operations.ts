@@ -90,11 +90,18 @@ export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
  * With `sealOffset` >= 0 (locking mode: the mutable record at ctx.foundAddress, which the
  * caller holds exclusively), that record is sealed once the new one is published.
  *
- * A slow allocation refreshes the epoch, which lets deferred actions run: the source record's
- * page may have been flushed, evicted and its frame reused by a newer page. The source is then
- * never touched again: no seal, and `ctx.sourceEvicted` tells the caller not to unlock it
- * (a lock bit written there would land in another page's bytes). No thread can be waiting for
- * that lock: a waiter is protected in an older epoch, which would have held the eviction back.
+ * Epoch refreshes happen only before the address is taken: in page upkeep (due since this
+ * thread's last page turn) and in a slow allocation or page turn. From the allocation to the
+ * publishing CAS nothing refreshes, so no flush can write the new record's page while the
+ * record is unpublished (a flushed unpublished record would be lost to recovery and to disk
+ * reads). After a refresh:
+ *  - the slot is found again without waiting (an index resize may have moved it); when it
+ *    moved, or a grow is being prepared, the record is written but left unpublished (Sealed,
+ *    not Valid: garbage that scans and recovery skip) and the operation is RETRY_NOW;
+ *  - the source record's page may have been evicted and its frame reused. The source is then
+ *    never touched again: no seal, and `ctx.sourceEvicted` tells the caller not to unlock it.
+ *    No thread can be waiting for that lock: a waiter is protected in an older epoch, which
+ *    would have held the eviction back.
  */
 export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
@@ -104,26 +111,29 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const log = ctx.log;
   if (size > log.pageBytes) throw tooLarge(key, value, log.pageBytes);
   const source = ctx.foundAddress;
+  let refreshed = ctx.upkeepDue;
+  if (refreshed) {
+    ctx.upkeepDue = false;
+    ctx.maintenance();
+  }
   let address = log.tryAllocate(size);
-  let slow = address <= 0;
+  const slow = address <= 0;
   if (slow) address = allocateSlow(log, size);
-  slow ||= (address & ctx.pageMask) === 0;
+  // Only the thread that turns a page is given its first address; the turn (or the slow
+  // allocation) may have refreshed. Upkeep is due at this thread's next append.
+  if (slow || (address & ctx.pageMask) === 0) {
+    refreshed = true;
+    ctx.upkeepDue = true;
+  }
   const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
   const off = log.physicalOffset(address);
   ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
-  // A slow allocation may have refreshed the epoch, which lets an index resize move entries
-  // (and page-level maintenance may start one): the slot must be found again before it is
-  // used. On either retry the new record stays unpublished (Sealed, not Valid): garbage that
-  // scans and recovery skip.
-  if (slow) {
-    ctx.maintenance();
-    const moved = ctx.index.findOrCreateTag(hash, log.beginAddress) !== slot;
-    // After the last call that may refresh: from here on the epoch holds the source's page.
+  if (refreshed) {
     if (sealOffset >= 0 && source < log.headAddress) {
       ctx.sourceEvicted = true;
       sealOffset = -1;
     }
-    if (moved) return RETRY_NOW;
+    if (ctx.index.findOrCreateTagWithoutWait(hash, log.beginAddress) !== slot) return RETRY_NOW;
   }
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   // Published with no call in between: a worker terminated here stops only at a call or a

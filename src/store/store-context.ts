@@ -29,10 +29,12 @@ export class StoreContext {
   /** The index entry (chain head address) the last operation started from. */
   seenEntry = 0;
   /**
-   * Page-level upkeep (index growth: index-growth.ts), run by appendRecord after a slow
-   * allocation, where the operation finds its index slot again anyway. May move index slots.
+   * Page-level upkeep (index growth: index-growth.ts), run by appendRecord before allocating
+   * when `upkeepDue` (set by this thread's last page turn or slow allocation), where the
+   * operation finds its index slot again anyway. May refresh the epoch and move index slots.
    */
   maintenance: () => void = () => {};
+  upkeepDue = false;
   /** Not 0 while operations must lock records (the shared LOCKING word; see the header). */
   lockWord: Int32Array = new Int32Array(1);
   /** This thread's record locks; set with lockWord. */

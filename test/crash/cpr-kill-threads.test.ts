@@ -13,11 +13,7 @@ import { killCycles } from '../support/cpr-check.js';
 const CYCLES = Number(process.env.FASTERKV_CRASH_CYCLES ?? 12);
 const child = new URL('./cpr-threads-child.ts', import.meta.url);
 
-// Runs with the crash suite (`npm run test:crash`, FASTERKV_CRASH_CYCLES set) until a page
-// turn can no longer flush a record that another thread has written but not yet published.
-const run = process.env.FASTERKV_CRASH_CYCLES !== undefined;
-
-describe.skipIf(!run).each(availableEngines())(
+describe.each(availableEngines())(
   'CPR under SIGKILL with sessions on two workers (%s)', (engine) => {
     it(`gives every session back a prefix of its operations after each of ${CYCLES} kills`,
       async () => {
