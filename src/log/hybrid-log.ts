@@ -127,7 +127,7 @@ export class HybridLog {
       const frameCount = checkFrames(opts.memoryBytes, pageBytes, epoch.maxThreads);
       const alignment = opts.frameAlignment ?? Math.max(4096, device.sectorBytes);
       this.frames = new PageFrames({ frameCount, pageBytes, alignment, binding });
-      this.state = new LogState(frameCount);
+      this.state = new LogState(frameCount, epoch.maxThreads);
       this.state.initialize(FIRST_VALID_ADDRESS);
     } else {
       this.mutableFraction = handle.mutableFraction;
@@ -135,7 +135,7 @@ export class HybridLog {
       this.eagerFlush = handle.eagerFlush ?? true;
       this.zeroClosedFrames = handle.zeroClosedFrames ?? true;
       this.frames = new PageFrames({ attach: handle.frames });
-      this.state = new LogState(handle.frames.frameCount, handle.state);
+      this.state = new LogState(handle.frames.frameCount, epoch.maxThreads, handle.state);
     }
     this.device = device;
     this.binding = binding;
@@ -216,7 +216,7 @@ export class HybridLog {
     const state = this.state;
     const pageBytes = this.pageBytes;
     if (state.peekTailOffset() > pageBytes) return RETRY_NOW;
-    state.addTail(size <= SIZE_CACHE ? bigSizes[size]! : BigInt(size));
+    state.addTail(size <= SIZE_CACHE ? bigSizes[size]! : BigInt(size), size, this.epoch.entry);
     const offset = state.tailOffset;
     if (offset + size <= pageBytes) return state.tailPage * pageBytes + offset;
     if (offset > pageBytes) return RETRY_NOW;
@@ -251,6 +251,27 @@ export class HybridLog {
       Atomics.compareExchange(state.words, I_TURN_OWNER, token, 0);
     }
     this.closer.closeUntilSafeHead();
+  }
+
+  /**
+   * Says this thread has written enough of its last allocation for a page walk to step over
+   * it (a record header with its lengths). Until then a thread that dies leaves it to
+   * `reclaimAllocation`.
+   */
+  endAllocation(): void {
+    this.state.endAllocation(this.epoch.entry);
+  }
+
+  /**
+   * For a dead thread that held epoch entry `entry` (call before the entry is reclaimed, so
+   * the page is still in its frame): the allocation it took and did not fill, if any, is
+   * passed to `fill(physicalOffset, size)`, which must make it a walkable filler.
+   */
+  reclaimAllocation(entry: number, fill: (offset: number, size: number) => void): void {
+    const taken = this.state.inflight(entry, this.pageBytes);
+    this.state.endAllocation(entry);
+    if (taken === undefined || taken[0] < this.closedUntilAddress) return;
+    fill(this.physicalOffset(taken[0]), taken[1]);
   }
 
   /**
@@ -440,7 +461,7 @@ export class HybridLog {
     } else {
       assert(nextStart + size <= this.geometry.maxAddress, 'log address space exhausted');
       state.openSlot(next, this.token);
-      state.storeTail(next, size);
+      state.noteTurn(this.epoch.entry, next, size);
       Atomics.compareExchange(state.words, I_TURN_OWNER, this.token, 0);
       state.count(I_PAGE_TURNS);
       return nextStart;

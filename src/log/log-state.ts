@@ -14,6 +14,10 @@
  * Per-frame Int32 tables (index = frame slot): the page living in the slot, how much of it
  *   was flushed and requested (offsets in the page), the slot's flush token, and whether a
  *   flush of it failed.
+ * Per epoch entry (index = entry, 1..maxThreads): the allocation that entry's thread has
+ *   taken and not yet filled — the tail word before its add (0n when none) and the size —
+ *   so a thread that dies in between leaves a hole that can be found and filled
+ *   (HybridLog.reclaimAllocation) instead of a zero gap that ends the walk of its page.
  *
  * Markers only grow: every change is `casMax`. Thread rules: a LogState object (its scratch)
  * belongs to one thread; the buffer is shared.
@@ -68,6 +72,10 @@ export class LogState {
   readonly slotBusy: Int32Array;
   /** Per slot: 1 once a write of the page failed; it is not retried. */
   readonly slotFailed: Int32Array;
+  /** Per epoch entry: the tail word before its thread's last add, until filled (0n). */
+  readonly inflightTail: BigInt64Array;
+  /** Per epoch entry: the size that add took. */
+  readonly inflightSize: Int32Array;
   /** Page and offset of the last tail read (`addTail`, `loadTail`). */
   tailPage = 0;
   tailOffset = 0;
@@ -81,15 +89,17 @@ export class LogState {
   private readonly scratchF64 = new Float64Array(this.scratch64.buffer);
 
   /** Fresh state for `frameCount` frames, or a view over `buffer` (another thread's). */
-  constructor(frameCount: number, buffer?: SharedArrayBuffer) {
-    const bytes = WORDS64 * 8 + WORDS32 * 4 + 5 * 4 * frameCount;
+  constructor(frameCount: number, maxThreads: number, buffer?: SharedArrayBuffer) {
+    const entries = maxThreads + 1;
+    const bytes = WORDS64 * 8 + entries * 8 + WORDS32 * 4 + 5 * 4 * frameCount + entries * 4;
     this.buffer = buffer ?? new SharedArrayBuffer(bytes);
-    assert(this.buffer.byteLength === bytes, 'log state buffer does not match frameCount');
+    assert(this.buffer.byteLength === bytes, 'log state buffer does not match its geometry');
     this.frameCount = frameCount;
     this.w64 = new BigInt64Array(this.buffer, 0, WORDS64);
     this.f64 = new Float64Array(this.buffer, 0, WORDS64);
     this.tailLow = new Int32Array(this.buffer, W_TAIL * 8, 1);
-    let at = WORDS64 * 8;
+    this.inflightTail = new BigInt64Array(this.buffer, WORDS64 * 8, entries);
+    let at = WORDS64 * 8 + entries * 8;
     this.words = new Int32Array(this.buffer, at, WORDS32);
     at += WORDS32 * 4;
     const table = (): Int32Array => {
@@ -102,6 +112,7 @@ export class LogState {
     this.requestedOffset = table();
     this.slotBusy = table();
     this.slotFailed = table();
+    this.inflightSize = new Int32Array(this.buffer, at, entries);
   }
 
   /**
@@ -203,10 +214,43 @@ export class LogState {
    * Adds `size` (a cached BigInt of it) to the tail word; sets tailPage/tailOffset to the
    * values before the add.
    */
-  addTail(bigSize: bigint): void {
-    this.scratch64[0] = Atomics.add(this.w64, W_TAIL, bigSize);
+  addTail(bigSize: bigint, size: number, entry: number): void {
+    this.inflightSize[entry] = size;
+    // No call between the add and the note: a terminated worker stops only at a call or a
+    // loop back-edge, so an allocation it took is always noted.
+    const before = Atomics.add(this.w64, W_TAIL, bigSize);
+    this.inflightTail[entry] = before;
+    this.scratch64[0] = before;
     this.tailOffset = this.scratch32[0]!;
     this.tailPage = this.scratch32[1]!;
+  }
+
+  /** A page turn gave `entry`'s thread the first `size` bytes of `page`. */
+  noteTurn(entry: number, page: number, size: number): void {
+    this.scratch32[0] = 0;
+    this.scratch32[1] = page;
+    const start = this.scratch64[0]!;
+    this.storeTail(page, size);
+    this.inflightTail[entry] = start;
+  }
+
+  /** `entry`'s thread has filled its allocation (written enough to be walked). */
+  endAllocation(entry: number): void {
+    this.inflightTail[entry] = 0n;
+  }
+
+  /**
+   * The allocation `entry`'s thread took and did not fill, as [address, size] with
+   * `pageBytes`-sized pages, or undefined (none, or its add only overshot a full page).
+   */
+  inflight(entry: number, pageBytes: number): [number, number] | undefined {
+    const before = Atomics.load(this.inflightTail, entry);
+    if (before === 0n) return undefined;
+    this.scratch64[0] = before;
+    const offset = this.scratch32[0]!;
+    const size = Atomics.load(this.inflightSize, entry);
+    if (offset + size > pageBytes) return undefined;
+    return [this.scratch32[1]! * pageBytes + offset, size];
   }
 
   /** Reads the tail word into tailPage/tailOffset. */

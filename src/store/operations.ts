@@ -128,6 +128,7 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   const prev = entry === TEMP_INVALID_ADDRESS || entry < FIRST_VALID_ADDRESS ? 0 : entry;
   const off = log.physicalOffset(address);
   ctx.rec.writeRecord(off, key, value, capacity, prev, flagsHi | versionFlag);
+  log.endAllocation();
   if (refreshed) {
     if (sealOffset >= 0 && source < log.headAddress) {
       ctx.sourceEvicted = true;

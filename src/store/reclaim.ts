@@ -14,7 +14,11 @@
  *    get their CPR points from the next checkpoint (cpr-sessions.ts), which then forgets them;
  *  - a checkpoint it was driving: abandoned at REST, so the next one can start.
  * A record it had linked into a hash chain is always published (operations.ts appendRecord);
- * one it had written but not linked stays invalid garbage, as after a lost CAS.
+ * one it had written but not linked stays invalid garbage, as after a lost CAS; log space it
+ * had taken but not yet filled (it died between the tail add and the record header) is made
+ * an invalid filler record first (HybridLog.reclaimAllocation, RecordMemory.fillHole), while
+ * its epoch entry still keeps that page from being flushed — a zero gap would end the walk of
+ * the page, and the records other threads put after it would never get their checksums.
  *
  * Several threads may hear of the same death (one store object each): the entry's role word
  * is claimed by compare-and-swap first, so exactly one of them reclaims it.
@@ -45,6 +49,7 @@ export function reclaimThread(kv: Reclaimable, threadId: number): number {
     const held = shared.heldIndex(entry);
     releaseHeld(ctx.rec.mem32, shared.held[held]!);
     shared.held[held] = 0;
+    ctx.log.reclaimAllocation(entry, (off, size) => ctx.rec.fillHole(off, size));
     ctx.log.reclaimThread(ownerId);
     kv.cpr.reclaimOwner(ownerId);
     kv.systemState.reclaimActive(ownerId);

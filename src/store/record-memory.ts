@@ -140,6 +140,23 @@ export class RecordMemory {
     }
   }
 
+  /**
+   * Makes the `size` bytes at `off` — an allocation whose thread died before filling it — a
+   * walkable invalid record (Sealed, not Valid, no key, all capacity), unless it was
+   * published. Nothing references an unpublished record, and its page cannot be flushed
+   * before the dead thread's epoch entry is reclaimed, which happens after this.
+   */
+  fillHole(off: number, size: number): void {
+    const i = off >> 2;
+    if ((Atomics.load(this.mem32, i + 1) & HI_VALID) !== 0) return;
+    this.mem32[i] = 0;
+    this.mem32[i + 2] = 0;
+    writeU32(this.mem, off + OFFSET_KEY_BYTES, 0);
+    writeU32(this.mem, off + OFFSET_VALUE_BYTES, 0);
+    writeU32(this.mem, off + OFFSET_VALUE_CAPACITY, size - RECORD_HEADER_BYTES);
+    Atomics.store(this.mem32, i + 1, HI_SEALED);
+  }
+
   /** After the publishing CAS: Sealed -> not Sealed, not Valid -> Valid, in one atomic step. */
   publish(off: number): void {
     Atomics.xor(this.mem32, (off >> 2) + 1, HI_SEALED | HI_VALID);

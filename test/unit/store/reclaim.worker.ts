@@ -4,7 +4,8 @@
  * "operation": protected) until it is terminated. workerData: { handle, hold, key }.
  *  - 'lock': the exclusive lock of `key`'s record;   - 'read-lock': its shared lock;
  *  - 'turn': the page turn of the tail page, begun and never finished;
- *  - 'flush': the flush token of the tail page's frame;   - 'closer': the closer token.
+ *  - 'flush': the flush token of the tail page's frame;   - 'closer': the closer token;
+ *  - 'hole': 64 bytes of log space, allocated and never written.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FasterKV } from '../../../src/store/faster-kv.js';
@@ -30,9 +31,11 @@ if (hold === 'lock' || hold === 'read-lock') {
   else ctx.locks!.lockShared(off);
 } else if (hold === 'turn') {
   state.loadTail();
-  state.addTail(BigInt(ctx.log.pageBytes));
+  state.addTail(BigInt(ctx.log.pageBytes), ctx.log.pageBytes, ctx.epoch.entry);
   Atomics.store(state.words, I_TURN_PAGE, state.tailPage);
   Atomics.store(state.words, I_TURN_OWNER, token);
+} else if (hold === 'hole') {
+  if (ctx.log.tryAllocate(64) <= 0) throw new Error('the tail page had no room');
 } else if (hold === 'flush') {
   state.loadTail();
   Atomics.store(state.slotBusy, state.tailPage % ctx.log.frameCount, token);

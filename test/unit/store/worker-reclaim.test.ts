@@ -1,8 +1,9 @@
 /**
  * Reclaiming a dead worker, resource by resource: a worker takes one shared resource as an
- * operation would (a record lock, a page turn, a flush or closer token), stays inside its
- * operation (protected) and is terminated; the owner's operations, which need that resource,
- * then complete, and a checkpoint completes.
+ * operation would (a record lock, a page turn, a flush or closer token, log space it has not
+ * filled yet), stays inside its operation (protected) and is terminated; the owner's
+ * operations, which need that resource, then complete, a checkpoint completes, and the
+ * records written after it read back from the device.
  */
 import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../../../src/native.js';
@@ -14,7 +15,7 @@ import { startTsWorker } from '../../support/ts-worker.js';
 const reclaimWorker = new URL('./reclaim.worker.ts', import.meta.url);
 
 describe.each(availableEngines())('a worker terminated while it holds (%s)', (engine) => {
-  it.each(['lock', 'read-lock', 'turn', 'flush', 'closer'])('%s: gives it back', async (hold) => {
+  it.each(['lock', 'read-lock', 'turn', 'flush', 'closer', 'hole'])('%s: gives it back', async (hold) => {
     const kv = await FasterKV.open({ dir: tempDir(), engine, ...TINY });
     const s = kv.newSession('owner');
     s.upsert(bytesOf('key'), bytesOf('old'));
@@ -33,6 +34,9 @@ describe.each(availableEngines())('a worker terminated while it holds (%s)', (en
     expect(kv.stats().headAddress).toBeGreaterThan(8 * 4096);
     const info = await kv.checkpoint();
     expect(info.sessions).toEqual({ owner: 2003 });
+    for (let i = 0; i < 100; i++) {
+      expect(textOf(s.read(bytesOf(`fill${i}`)))).toBe('x'.repeat(40));
+    }
     await kv.close({ checkpoint: false });
   });
 });
