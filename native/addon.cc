@@ -13,6 +13,7 @@
 #include "napi/errors.h"
 #include "napi/file_wrap.h"
 #include "napi/hash_index_wrap.h"
+#include "napi/page_replay_wrap.h"
 
 #ifndef FKV_SOURCE_HASH
 #error "FKV_SOURCE_HASH must be defined by the build (scripts/native-source-hash.cjs)"
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi::RegisterFile(env, exports);
   napi::RegisterAsyncIo(env, exports);
   napi::RegisterHashIndex(env, exports);
+  napi::RegisterPageReplay(env, exports);
   napi_add_env_cleanup_hook(env, CleanupEnv, static_cast<napi_env>(env));
   return exports;
 }

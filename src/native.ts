@@ -117,6 +117,31 @@ export interface NativeBinding {
   indexClearIfAddress(handle: number, slot: number, address: number): boolean;
   /** The layout constants the engine was built with, to pin TypeScript and C++ together. */
   indexLayout(): Record<string, number>;
+  /**
+   * Recovery's replay of the log page image `page` (starting at log address `pageStart`) into
+   * the index whose arena is `memory` (a Uint8Array over the whole SharedArrayBuffer; no handle,
+   * so it works on an index attached by either engine): for each record in page offsets
+   * [from, to), verify its checksum, then redo it (its slot points at it) or undo it (v+1:
+   * marked invalid, its slot back at its previous address), exactly as the reference walk of
+   * src/recovery/log-replay.ts. native/core/page_replay.h has the contract. The walk stops at
+   * anything the reference must judge (damage, padding before `to` < page.length) and at an
+   * index result JavaScript must serve (NEEDS_MEMORY: grow, then call again from there).
+   * Returns the offset where it ended times 16, plus how times 2 (0 done, 1 stopped, 2
+   * NEEDS_SPLIT, 3 NEEDS_MEMORY, 4 CORRUPT), plus 1 when it wrote the page
+   * (`decodeReplay` in src/recovery/log-replay.ts). `to` must not exceed `page.length`.
+   */
+  indexReplayPage(memory: Uint8Array, page: Uint8Array, pageStart: number, from: number,
+    to: number, addresses: ReplayAddresses): number;
+}
+
+/** The checkpoint's addresses a page replay needs (NativeBinding.indexReplayPage). */
+export interface ReplayAddresses {
+  /** Where replay started: previous addresses below it are restored on undo. */
+  readonly recoverFrom: number;
+  /** The checkpoint's startAddress: InNewVersion records at or after it are undone. */
+  readonly startAddress: number;
+  /** The log's beginAddress: index entries below it are reclaimed. */
+  readonly beginAddress: number;
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

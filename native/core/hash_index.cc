@@ -223,6 +223,22 @@ void HashIndex::FreeBucket(uint32_t bucket) {
   Word(arena::kWordOverflowCount).fetch_sub(1);
 }
 
+void HashIndex::PrefetchBucket(uint64_t hash) const {
+  const uint32_t version = Word(arena::kWordResizeState).load(std::memory_order_relaxed) & 1;
+  const uint32_t log2 =
+      Word(arena::kWordTable0Log2 + 2 * version).load(std::memory_order_relaxed);
+  const uint32_t first =
+      Word(arena::kWordTable0First + 2 * version).load(std::memory_order_relaxed);
+  if (log2 > kMaxTableLog2) return;
+  const uint64_t bucket =
+      uint64_t{first} + (static_cast<uint32_t>(hash) & ((uint32_t{1} << log2) - 1));
+  if (bucket >= Committed()) return;
+  // A bucket is one cache line when the arena's base is 64-byte aligned; else it spans two.
+  const char* line = reinterpret_cast<const char*>(&entries_[bucket * kEntriesPerBucket]);
+  __builtin_prefetch(line);
+  __builtin_prefetch(line + kBucketBytes - 1);
+}
+
 bool HashIndex::SlotValid(uint64_t slot) const { return slot / kEntriesPerBucket < Committed(); }
 
 uint64_t HashIndex::ReadEntryAddress(uint64_t slot) const {

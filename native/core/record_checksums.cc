@@ -34,6 +34,8 @@ int64_t Align8(uint32_t n) {
   return static_cast<int64_t>(wrapped & ~int32_t{7});
 }
 
+}  // namespace
+
 uint32_t RecordChecksum(const uint8_t* record, size_t size) {
   uint8_t header[8];
   std::memcpy(header, record, 4);
@@ -41,8 +43,6 @@ uint32_t RecordChecksum(const uint8_t* record, size_t size) {
   const uint32_t seed = Crc32c(0, header, 8);
   return Crc32c(seed, record + kOffsetKeyBytes, size - kOffsetKeyBytes);
 }
-
-}  // namespace
 
 WalkResult PageChecksums(uint8_t* page, size_t length, uint64_t page_start, size_t from,
                          size_t to, bool verify) {

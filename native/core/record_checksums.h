@@ -34,6 +34,10 @@ struct WalkResult {
 WalkResult PageChecksums(uint8_t* page, size_t length, uint64_t page_start, size_t from,
                          size_t to, bool verify);
 
+// The checksum of the record record[0, size) as defined above. REQUIRES: size >= 24 (the
+// record's header fits). Shared with core/page_replay.cc, which verifies as it replays.
+uint32_t RecordChecksum(const uint8_t* record, size_t size);
+
 }  // namespace core
 }  // namespace fasterkv
 

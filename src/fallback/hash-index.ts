@@ -48,6 +48,15 @@ let freeSlot = -1;
 let lastBucket = 0;
 
 export function indexAttach(memory: Uint8Array): number {
+  const buffer = checkArena(memory);
+  const free = attached.indexOf(undefined);
+  const handle = free >= 0 ? free : attached.length;
+  attached[handle] = new IndexMemory(buffer);
+  return handle;
+}
+
+/** The SharedArrayBuffer of `memory` when it is a whole index arena of this layout. */
+export function checkArena(memory: Uint8Array): SharedArrayBuffer {
   const buffer = memory.buffer;
   if (!(buffer instanceof SharedArrayBuffer) || memory.byteOffset !== 0) {
     throw invalidArgument('memory', 'a Uint8Array over a whole index SharedArrayBuffer', memory);
@@ -60,10 +69,7 @@ export function indexAttach(memory: Uint8Array): number {
     throw new FasterError('ERR_FORMAT_VERSION',
       `index arena layout version ${header[H_LAYOUT_VERSION]}; this build reads ${LAYOUT_VERSION}`);
   }
-  const free = attached.indexOf(undefined);
-  const handle = free >= 0 ? free : attached.length;
-  attached[handle] = new IndexMemory(buffer);
-  return handle;
+  return buffer;
 }
 
 export function indexDetach(handle: number): void {
@@ -93,7 +99,11 @@ export function indexFindTag(handle: number, hash: number): number {
 }
 
 export function indexFindOrCreateTag(handle: number, hash: number, beginAddress: number): number {
-  const m = memoryOf(handle);
+  return findOrCreateTagIn(memoryOf(handle), hash, beginAddress);
+}
+
+/** indexFindOrCreateTag on the arena `m` (for callers that hold the memory, not a handle). */
+export function findOrCreateTagIn(m: IndexMemory, hash: number, beginAddress: number): number {
   const first = firstBucket(m, hash >>> 0);
   if (first < 0) return first;
   const tag = hashTag(hash);
@@ -123,7 +133,13 @@ export function indexReadEntry(handle: number, slot: number): number {
 export function indexCasEntryAddress(
   handle: number, slot: number, expectedAddress: number, newAddress: number,
 ): boolean {
-  const m = slotMemory(handle, slot);
+  return casEntryAddressIn(slotMemory(handle, slot), slot, expectedAddress, newAddress);
+}
+
+/** indexCasEntryAddress on the arena `m`. REQUIRES: `slot` lies in it. */
+export function casEntryAddressIn(
+  m: IndexMemory, slot: number, expectedAddress: number, newAddress: number,
+): boolean {
   m.load64(slot);
   const { lo, hi } = loaded;
   if (hi < 0 || (hi | lo) === 0 || entryAddress(lo, hi) !== expectedAddress) return false;
@@ -132,7 +148,11 @@ export function indexCasEntryAddress(
 }
 
 export function indexClearIfAddress(handle: number, slot: number, address: number): boolean {
-  const m = slotMemory(handle, slot);
+  return clearIfAddressIn(slotMemory(handle, slot), slot, address);
+}
+
+/** indexClearIfAddress on the arena `m`. REQUIRES: `slot` lies in it. */
+export function clearIfAddressIn(m: IndexMemory, slot: number, address: number): boolean {
   m.load64(slot);
   const { lo, hi } = loaded;
   if (hi < 0 || (hi | lo) === 0 || entryAddress(lo, hi) !== address) return false;

@@ -6,9 +6,13 @@ import type { NativeBinding } from '../native.js';
 import { checkAlignment, checkBytes, checkUint32 } from './args.js';
 import { crc32c } from './crc32c.js';
 import * as fileIo from './file-io.js';
-import * as hashIndex from './hash-index.js';
+import {
+  indexAttach, indexCasEntryAddress, indexClearIfAddress, indexDetach, indexFindOrCreateTag,
+  indexFindTag, indexLayout, indexReadEntry,
+} from './hash-index.js';
 import { keyHash } from './key-hash.js';
 import { pageChecksums } from './page-checksums.js';
+import { indexReplayPage } from './page-replay.js';
 
 export const jsBinding: NativeBinding = {
   engine: 'js',
@@ -30,5 +34,13 @@ export const jsBinding: NativeBinding = {
     checkAlignment(alignment);
     return 0;
   },
-  ...hashIndex,
+  indexAttach,
+  indexDetach,
+  indexFindTag,
+  indexFindOrCreateTag,
+  indexReadEntry,
+  indexCasEntryAddress,
+  indexClearIfAddress,
+  indexLayout,
+  indexReplayPage,
 };

@@ -17,18 +17,24 @@
  * the bytes other than the Valid and Sealed bits are rewritten unchanged, so a torn write of
  * them leaves the old or the new state, and recovery is idempotent.
  *
- * Every record replayed is verified against its CRC32C, a page at a time by the engine
- * (NativeBinding.pageChecksums; a record the engine's walk did not reach is checked here, so
- * the errors and their order are the same as checking record by record); inside
- * [recoverFrom, finalAddress) records are contiguous except for zero padding at a page's end, so a zero header before the
+ * Every record replayed is verified against its CRC32C; inside [recoverFrom, finalAddress)
+ * records are contiguous except for zero padding at a page's end, so a zero header before the
  * last page's end, non-zero bytes after padding, or a record running past finalAddress is
  * ERR_CORRUPTION naming the segment file and offset.
+ *
+ * Two walks do this. The engine's (NativeBinding.indexReplayPage, one call per page) verifies
+ * and replays the records of a well-formed page; it stops at the first record it cannot judge
+ * alone (damage, or an index request it cannot serve), and `referenceReplay` below, the record
+ * by record definition of all of the above, takes the page over from that record, so the
+ * errors and their order are those of checking record by record. NEEDS_MEMORY is served here
+ * (the arena grows) and the engine's walk resumes.
  * Thread rules: single-threaded, before the store is published.
  */
 import type { Device } from '../device/device.js';
 import { corruption } from '../errors.js';
 import { keyHashAt } from '../fallback/key-hash.js';
 import type { HashIndex } from '../index/hash-index.js';
+import type { NativeBinding, ReplayAddresses } from '../native.js';
 import { FIRST_VALID_ADDRESS } from '../log/address.js';
 import {
   HI_IN_NEW_VERSION, HI_SEALED, HI_VALID, previousAddressOf,
@@ -60,6 +66,8 @@ export interface ReplayInput {
   /** The engine's NativeBinding.pageChecksums. */
   readonly pageChecksums: (page: Uint8Array, pageStart: number, from: number, to: number,
     verify: boolean) => number;
+  /** The engine's NativeBinding.indexReplayPage. */
+  readonly indexReplayPage: NativeBinding['indexReplayPage'];
   /** A pageBytes buffer aligned for the device. */
   readonly page: Uint8Array;
 }
@@ -70,6 +78,13 @@ export function replayLog(input: ReplayInput): number {
   const pageBytes = meta.pageBytes;
   const final = meta.finalAddress;
   const first = Math.min(input.recoverFrom, source.snapshotStart);
+  const walk: EngineWalk = {
+    arena: new Uint8Array(input.index.memory),
+    addresses: {
+      recoverFrom: input.recoverFrom, startAddress: meta.startAddress,
+      beginAddress: meta.beginAddress,
+    },
+  };
   for (let pageStart = first - (first % pageBytes); pageStart < final; pageStart += pageBytes) {
     const fromSnapshot = pageStart >= source.snapshotStart;
     if (fromSnapshot) source.readSnapshotPage(pageStart / pageBytes, buf);
@@ -77,7 +92,7 @@ export function replayLog(input: ReplayInput): number {
     const to = Math.min(final - pageStart, pageBytes);
     buf.fill(0, to);
     const from = Math.max(input.recoverFrom, pageStart, FIRST_VALID_ADDRESS) - pageStart;
-    const changed = from < to && replayPage(input, pageStart, from, to);
+    const changed = from < to && replayPage(input, walk, pageStart, from, to);
     if (fromSnapshot || changed) {
       const sector = device.sectorBytes;
       device.writeSync(buf.subarray(0, Math.ceil(to / sector) * sector), pageStart);
@@ -87,8 +102,62 @@ export function replayLog(input: ReplayInput): number {
   return Math.max(0, final - input.recoverFrom);
 }
 
-/** Replays records at page offsets [from, to); true when it undid one (the page changed). */
-function replayPage(input: ReplayInput, pageStart: number, from: number, to: number): boolean {
+/** What the engine's walk needs besides the page: the arena and the checkpoint's addresses. */
+interface EngineWalk {
+  readonly arena: Uint8Array;
+  readonly addresses: ReplayAddresses;
+}
+
+/** How an engine indexReplayPage walk ended (NativeBinding.indexReplayPage). */
+export interface ReplayEnd {
+  readonly how: 'done' | 'stopped' | 'needs-split' | 'needs-memory' | 'corrupt';
+  readonly offset: number;
+  /** The walk wrote the page (cleared Valid or Sealed on a record). */
+  readonly changed: boolean;
+}
+
+const REPLAY_HOWS = ['done', 'stopped', 'needs-split', 'needs-memory', 'corrupt'] as const;
+
+/** Decodes the result of NativeBinding.indexReplayPage (offset * 16 + how * 2 + changed). */
+export function decodeReplay(result: number): ReplayEnd {
+  return {
+    how: REPLAY_HOWS[Math.floor(result / 2) % 8]!, offset: Math.floor(result / 16),
+    changed: result % 2 === 1,
+  };
+}
+
+/**
+ * Replays records at page offsets [from, to) with the engine's walk, handing the page to the
+ * reference walk from the first record the engine stopped at; true when a record was undone
+ * or unsealed (the page changed).
+ */
+function replayPage(input: ReplayInput, walk: EngineWalk, pageStart: number, from: number,
+  to: number): boolean {
+  let changed = false;
+  let off = from;
+  let grownAt = -1;
+  for (;;) {
+    const end = decodeReplay(input.indexReplayPage(walk.arena, input.page, pageStart, off, to,
+      walk.addresses));
+    changed ||= end.changed;
+    if (end.how === 'done') return changed;
+    off = end.offset;
+    if (end.how !== 'needs-memory' || grownAt === off) break;
+    // The arena grows (by doubling) and the walk resumes at the record that needed it; a
+    // second request at the same record goes to the reference, whose façade call reports why.
+    input.index.maintain();
+    grownAt = off;
+  }
+  return referenceReplay(input, pageStart, off, to) || changed;
+}
+
+/**
+ * The reference walk: replays records at page offsets [from, to) one at a time through the
+ * HashIndex façade, checking everything the header describes; true when it undid or unsealed
+ * one (the page changed).
+ */
+function referenceReplay(input: ReplayInput, pageStart: number, from: number,
+  to: number): boolean {
   const { page: buf, meta, crc } = input;
   // Records before where the engine's verifying walk stopped have matching checksums.
   const verifiedUntil = decodeWalk(input.pageChecksums(buf, pageStart, from, to, true)).offset;

@@ -177,6 +177,8 @@ function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
       crc: (d, start, end, seed) => env.binding.crc32c(d.subarray(start, end), seed),
       pageChecksums: (page, pageStart, from, to, verify) =>
         env.binding.pageChecksums(page, pageStart, from, to, verify),
+      indexReplayPage: (memory, page, pageStart, from, to, addresses) =>
+        env.binding.indexReplayPage(memory, page, pageStart, from, to, addresses),
       page: env.page,
     });
     return { index, replayed };
