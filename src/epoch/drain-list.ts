@@ -2,9 +2,13 @@
  * DrainList: LightEpoch's list of deferred actions, in shared memory. A slot holds
  * (epoch, kind, a, b): the action `kind(a, b)` may run once every protected thread has moved
  * past `epoch`. Slots go FREE -> FILLING (claimed by the pusher's CAS, fields written) ->
- * READY (published) -> CLAIMED (taken by one drainer's CAS, fields read) -> FREE, so each
- * action runs exactly once, on whichever thread claims it. A count of READY-or-later slots
- * lets protect() skip the list with one load when nothing is pending.
+ * READY (published) -> CLAIMED by entry e (one drainer's CAS, fields read; the slot keeps
+ * the drainer's epoch entry while the action runs) -> FREE (`release`, after the action
+ * returned), so each action runs once, on whichever thread claims it — and if that thread
+ * dies while running it (a terminated worker), reclaiming its entry puts the action back
+ * (`requeueClaimedBy`), so it runs again to completion elsewhere; actions are therefore
+ * idempotent. A count of READY-or-later slots lets protect() skip the list with one load
+ * when nothing is pending.
  *
  * Layout from `offset`: state, epoch and kind Int32 arrays of `size`, then (8-aligned) a
  * Float64 array of 2 x size arguments. Thread rules: the buffer is shared; a DrainList object
@@ -14,6 +18,7 @@
 const SLOT_FREE = 0;
 const SLOT_FILLING = 1;
 const SLOT_READY = 2;
+/** CLAIMED by epoch entry e: SLOT_CLAIMED + e. */
 const SLOT_CLAIMED = 3;
 
 export class DrainList {
@@ -69,23 +74,38 @@ export class DrainList {
   }
 
   /**
-   * Claims slot `slot` if it holds an action whose epoch is at or before `safe` (compared
-   * wrap-aware); then frees the slot and leaves the action in kind/a/b for the caller to run.
+   * Claims slot `slot` for epoch entry `entry` if it holds an action whose epoch is at or
+   * before `safe` (compared wrap-aware), and leaves the action in kind/a/b for the caller to
+   * run; the caller then calls `release(slot)`.
    */
-  claim(slot: number, safe: number): boolean {
+  claim(slot: number, safe: number, entry: number): boolean {
     const state = this.state;
     if (Atomics.load(state, slot) !== SLOT_READY) return false;
     if (((this.epochs[slot]! - safe) | 0) > 0) return false;
-    if (Atomics.compareExchange(state, slot, SLOT_READY, SLOT_CLAIMED) !== SLOT_READY) {
+    if (Atomics.compareExchange(state, slot, SLOT_READY, SLOT_CLAIMED + entry) !== SLOT_READY) {
       return false;
     }
     this.kind = this.kinds[slot]!;
     this.a = this.args[2 * slot]!;
     this.b = this.args[2 * slot + 1]!;
-    Atomics.store(state, slot, SLOT_FREE);
+    return true;
+  }
+
+  /** Frees a slot whose claimed action has run. */
+  release(slot: number): void {
+    Atomics.store(this.state, slot, SLOT_FREE);
     Atomics.sub(this.count, this.countIndex, 1);
     Atomics.notify(this.count, this.countIndex);
-    return true;
+  }
+
+  /** Makes the actions epoch entry `entry` had claimed (and never finished) ready again. */
+  requeueClaimedBy(entry: number): number {
+    let requeued = 0;
+    for (let slot = 0; slot < this.size; slot++) {
+      if (Atomics.compareExchange(this.state, slot, SLOT_CLAIMED + entry, SLOT_READY) ===
+        SLOT_CLAIMED + entry) requeued++;
+    }
+    return requeued;
   }
 
   /** Sleeps up to `ms` while every slot is taken (woken when a slot is claimed). */

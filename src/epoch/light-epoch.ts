@@ -8,7 +8,8 @@
  * runs once every protected entry has moved past that epoch. Actions cannot be closures shared
  * between threads, so a deferred action is `(epoch, kind, a, b)` in shared memory and every
  * thread registers the same handler for each kind (`registerAction`); whichever thread drains
- * the list runs it, exactly once, claimed by compare-and-swap.
+ * the list runs it, claimed by compare-and-swap — once, or again on another thread when the
+ * thread running it died (drain-list.ts), so every action is idempotent.
  *
  * Layout (Int32 words unless noted; one 64-byte line per table entry, line 0 is the header):
  *   header  [0] CurrentEpoch [1] SafeToReclaimEpoch [2] drain count [3] next owner id
@@ -339,13 +340,15 @@ export class LightEpoch {
 
   /**
    * Frees the entry of a thread known to be dead (its worker exited), so it no longer holds
-   * back deferred actions. REQUIRES: that thread will never touch the epoch again.
+   * back deferred actions; an action it was running when it died is made ready to run again.
+   * REQUIRES: that thread will never touch the epoch again.
    */
   reclaimEntry(entry: number, ownerId: number): boolean {
     assert(entry > 0 && entry <= this.maxThreads && entry * LINE_INTS !== this.base,
       'bad epoch entry to reclaim');
     const b = entry * LINE_INTS;
     if (Atomics.load(this.i32, b + E_OWNER) !== ownerId) return false;
+    this.drainList.requeueClaimedBy(entry);
     Atomics.store(this.i32, b + E_LOCAL, 0);
     Atomics.store(this.i32, b + E_DEPTH, 0);
     return Atomics.compareExchange(this.i32, b + E_OWNER, ownerId, 0) === ownerId;
@@ -377,12 +380,21 @@ export class LightEpoch {
   private drain(): void {
     const safe = this.computeSafeToReclaimEpoch();
     const list = this.drainList;
+    const entry = this.base / LINE_INTS;
     for (let slot = 0; slot < list.size; slot++) {
-      if (!list.claim(slot, safe)) continue;
+      if (!list.claim(slot, safe, entry)) continue;
       const { kind, a, b } = list;
       const handler = this.handlers[kind];
       assert(handler !== undefined, `no handler for epoch action kind ${kind} on this thread`);
-      handler(a, b);
+      // Released after the action returns or throws, never by a terminated worker (catch
+      // blocks do not run for termination): then reclaimEntry requeues it.
+      try {
+        handler(a, b);
+      } catch (err) {
+        list.release(slot);
+        throw err;
+      }
+      list.release(slot);
     }
   }
 

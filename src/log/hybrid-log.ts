@@ -434,10 +434,15 @@ export class HybridLog {
     return true;
   }
 
-  /** The read-only epoch action: `newReadOnly` is seen by all; request (and maybe write). */
+  /**
+   * The read-only epoch action: `newReadOnly` is seen by all; request (and maybe write).
+   * Idempotent (it may run again after its thread died in it: drain-list.ts): it requests
+   * everything unflushed below `newReadOnly`, not only what its own shift added, so a request
+   * lost with a dead thread is made by the next read-only action.
+   */
   private onPagesMarkedReadOnly(newReadOnly: number, eager: boolean): void {
-    const previous = this.state.casMax(W_SAFE_READ_ONLY, newReadOnly);
-    if (previous >= 0) this.flusher.request(previous, newReadOnly);
+    this.state.casMax(W_SAFE_READ_ONLY, newReadOnly);
+    this.flusher.requestUnflushed(newReadOnly);
     if (eager) this.flusher.flushRequested(newReadOnly);
   }
 

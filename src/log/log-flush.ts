@@ -97,6 +97,21 @@ export class LogFlusher {
   }
 
   /**
+   * Asks for everything from FlushedUntilAddress to `to` to be flushed, skipping pages no
+   * longer in memory (flushed and closed meanwhile). REQUIRES: `to` <= SafeReadOnlyAddress.
+   */
+  requestUnflushed(to: number): void {
+    const { state, geometry } = this;
+    for (let page = geometry.pageOf(state.load(W_FLUSHED_UNTIL));
+      geometry.pageStart(page) < to; page++) {
+      const slot = page % state.frameCount;
+      if (Atomics.load(state.slotPage, slot) !== page) continue;
+      raiseInt32(state.requestedOffset, slot, Math.min(to - geometry.pageStart(page),
+        geometry.pageBytes));
+    }
+  }
+
+  /**
    * Writes what is requested and not yet written of page `page`, if no other thread is
    * writing it. Returns true when this call wrote something.
    */

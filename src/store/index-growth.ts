@@ -60,10 +60,13 @@ function maybeGrow(ctx: StoreContext, words: Int32Array): void {
   ctx.epoch.bumpCurrentEpoch(INDEX_GROW_ACTION_KIND, 0, 0);
 }
 
-/** The epoch action: every thread has seen PREPARE_GROW. Runs protected (a drain). */
+/**
+ * The epoch action: every thread has seen PREPARE_GROW. Runs protected (a drain). Run again
+ * when the thread running it died (drain-list.ts), it finishes the split that thread began.
+ */
 function finishGrow(index: HashIndex, words: Int32Array): void {
-  if (index.phase !== 'PREPARE_GROW') return;
-  index.startGrow();
+  if (index.phase === 'REST') return;
+  if (index.phase === 'PREPARE_GROW') index.startGrow();
   splitAll(index);
   Atomics.store(words, W_BASELINE, index.overflowBuckets);
 }

@@ -5,13 +5,17 @@
  *  - 'lock': the exclusive lock of `key`'s record;   - 'read-lock': its shared lock;
  *  - 'turn': the page turn of the tail page, begun and never finished;
  *  - 'flush': the flush token of the tail page's frame;   - 'closer': the closer token;
- *  - 'hole': 64 bytes of log space, allocated and never written.
+ *  - 'hole': 64 bytes of log space, allocated and never written;
+ *  - 'action': the read-only epoch action of a shift to the tail, claimed and half run (it
+ *    raised SafeReadOnlyAddress and had not yet asked for the flush).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FasterKV } from '../../../src/store/faster-kv.js';
-import { internalRead } from '../../../src/store/operations.js';
+import { DONE, internalRead, internalUpsert } from '../../../src/store/operations.js';
 import { keyHash } from '../../../src/fallback/key-hash.js';
-import { I_CLOSER, I_TURN_OWNER, I_TURN_PAGE } from '../../../src/log/log-state.js';
+import {
+  I_CLOSER, I_TURN_OWNER, I_TURN_PAGE, W_SAFE_READ_ONLY,
+} from '../../../src/log/log-state.js';
 import type { FasterKVHandle } from '../../../src/store/store-setup.js';
 
 const { handle, hold, key } = workerData as { handle: FasterKVHandle; hold: string;
@@ -36,6 +40,21 @@ if (hold === 'lock' || hold === 'read-lock') {
   Atomics.store(state.words, I_TURN_OWNER, token);
 } else if (hold === 'hole') {
   if (ctx.log.tryAllocate(64) <= 0) throw new Error('the tail page had no room');
+} else if (hold === 'action') {
+  // Two pages past the read-only lag first, so the request the action loses covers whole
+  // pages (a later shift into the same page would have asked for all of it anyway).
+  for (let i = 0; i < 120; i++) {
+    const k = Buffer.from(`w${i}`);
+    while (internalUpsert(ctx, k, keyHash(k), Buffer.alloc(40), 0, true) !== DONE);
+  }
+  // This thread's handler of the read-only action (kind 1: the log's first) stops halfway.
+  (ctx.epoch as unknown as { handlers: ((a: number) => void)[] }).handlers[1] = (address) => {
+    state.casMax(W_SAFE_READ_ONLY, address);
+    parentPort!.postMessage('holding');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  };
+  ctx.log.shiftReadOnlyToTail();
+  throw new Error('the read-only action did not run on this thread');
 } else if (hold === 'flush') {
   state.loadTail();
   Atomics.store(state.slotBusy, state.tailPage % ctx.log.frameCount, token);
