@@ -298,23 +298,28 @@ export class Committer implements CommitTarget {
     const snapshot = iterators.snapshot();
     log.epoch.protect();
     try {
-      const base = {
-        commitNumber: number, beginAddress: log.beginAddress,
-        previousUntilAddress: this.issuedUntil, previousChecksum: this.tipChecksum,
-        writerNonce, timeMs: Date.now(), anchor: false, iterators: snapshot, cookie,
+      const beginAddress = log.beginAddress;
+      const previousUntilAddress = this.issuedUntil;
+      const previousChecksum = this.tipChecksum;
+      const timeMs = Date.now();
+      // One object literal of a fixed shape (a spread of a shared base makes a slow
+      // dictionary-mode object, and the record is read field by field when encoded).
+      const recordUntil = (untilAddress: number): CommitRecord => ({
+        commitNumber: number, beginAddress, untilAddress, previousUntilAddress,
+        previousChecksum, writerNonce, timeMs, anchor: false, iterators: snapshot, cookie,
         pageBytes: log.pageBytes, segmentBytes: log.device.segmentBytes,
-      };
+      });
       let record: CommitRecord;
       let checksum: number;
       let ring: RingWrite | undefined;
       if (fastCommit) {
-        const placed = appender.appendCommitRecord(
-          commitRecordLength(snapshot, cookie), (untilAddress) => ({ ...base, untilAddress }));
+        const placed = appender.appendCommitRecord(commitRecordLength(snapshot, cookie),
+          recordUntil);
         if (placed === undefined) return undefined;
         ({ record, checksum } = placed);
         if (this.parts.needsMetadata(record)) ring = store.prepare(record);
       } else {
-        record = { ...base, untilAddress: log.tailAddress };
+        record = recordUntil(log.tailAddress);
         ring = store.prepare(record);
         checksum = ring.checksum;
       }

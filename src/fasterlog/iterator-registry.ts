@@ -26,7 +26,7 @@ const encoder = new TextEncoder();
 export class IteratorRegistry {
   version = 0;
   private readonly positions = new Map<string, number>();
-  private committed = new Map<string, number>();
+  private committed: ReadonlyMap<string, number> = new Map();
   private readonly openNames = new Set<string>();
   private lastSnapshot: ReadonlyMap<string, number> = new Map();
   private snapshotVersion = -1;
@@ -116,9 +116,12 @@ export class IteratorRegistry {
     return this.lastSnapshot;
   }
 
-  /** A commit holding `positions` is durable. */
+  /**
+   * A commit holding `positions` is durable. Kept by reference: commits hold snapshots, which
+   * are never changed once taken (a change makes a new one).
+   */
   committedAs(positions: ReadonlyMap<string, number>): void {
-    this.committed = new Map(positions);
+    this.committed = positions;
   }
 
   list(): NamedIteratorInfo[] {

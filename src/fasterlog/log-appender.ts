@@ -29,7 +29,7 @@ import type { AppendGuard } from './log-shared.js';
 import { encodeCommitRecord, type CommitRecord } from './commit-metadata.js';
 import {
   ENTRY_HEADER_BYTES, entryChecksum, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING,
-  writeU32,
+  writeU32, zeroBytes,
 } from './log-entry.js';
 
 export type AppendMode = 'sync' | 'try';
@@ -37,11 +37,6 @@ export type AppendMode = 'sync' | 'try';
 export const FULL = -1;
 const TRY_RETRIES = 64;
 const EMPTY = new Uint8Array(0);
-
-/** Zeroes bytes [from, to) (an entry's alignment padding: at most 7 bytes). */
-function zeroTo(memory: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) memory[i] = 0;
-}
 
 export class LogAppender {
   /** Set once the log is shared with other threads: reservations take the append lock. */
@@ -105,7 +100,7 @@ export class LogAppender {
       const memory = this.log.memory;
       const at = this.log.physicalOffset(address);
       const checksum = encodeCommitRecord(this.binding, record, memory, at + ENTRY_HEADER_BYTES);
-      zeroTo(memory, at + ENTRY_HEADER_BYTES + length, at + size);
+      zeroBytes(memory, at + ENTRY_HEADER_BYTES + length, at + size);
       this.seal(memory, at, KIND_COMMIT, length, true,
         memory.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length));
       return { checksum, record };
@@ -146,7 +141,7 @@ export class LogAppender {
     for (let start = from; start < to;) {
       const end = Math.min(to, start - (start % pageBytes) + pageBytes);
       const at = this.log.physicalOffset(start);
-      memory.fill(0, at + ENTRY_HEADER_BYTES, at + end - start);
+      zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + end - start);
       this.seal(memory, at, KIND_PADDING, end - start - ENTRY_HEADER_BYTES, false, undefined);
       start = end;
     }
@@ -173,7 +168,7 @@ export class LogAppender {
     if (address <= 0) return;
     const memory = this.log.memory;
     const at = this.log.physicalOffset(address);
-    memory.fill(0, at + ENTRY_HEADER_BYTES, at + bytes);
+    zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + bytes);
     this.seal(memory, at, KIND_PADDING, bytes - ENTRY_HEADER_BYTES, false, undefined);
   }
 
@@ -182,7 +177,7 @@ export class LogAppender {
     const at = this.log.physicalOffset(address);
     const end = at + ENTRY_HEADER_BYTES + payload.length;
     memory.set(payload, at + ENTRY_HEADER_BYTES);
-    zeroTo(memory, end, at + entrySize(payload.length));
+    zeroBytes(memory, end, at + entrySize(payload.length));
     this.seal(memory, at, KIND_DATA, payload.length, this.checksum, payload);
   }
 

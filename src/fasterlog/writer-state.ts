@@ -24,6 +24,7 @@ import { EntryReads } from './entry-read.js';
 import { Enqueuer, type LogWriter } from './enqueuer.js';
 import type { IteratorRegistry } from './iterator-registry.js';
 import { LogAppender } from './log-appender.js';
+import { zeroBytes } from './log-entry.js';
 import { LogFormatter } from './log-formatter.js';
 import { LogMaintenance } from './log-maintenance.js';
 import type { WriterParts } from './log-open.js';
@@ -206,6 +207,6 @@ export class WriterState extends Enqueuer implements LogWriter {
     const sector = this.log.device.sectorBytes;
     const end = Math.min(page.length, Math.ceil(to / sector) * sector);
     if (tailOffset >= end) return;
-    page.fill(0, Math.max(tailOffset, 0), end);
+    zeroBytes(page, Math.max(tailOffset, 0), end);
   }
 }

@@ -10,7 +10,8 @@ import {
 import { CommitStore, RING_BYTES } from '../../../src/fasterlog/commit-store.js';
 import { LogAppender } from '../../../src/fasterlog/log-appender.js';
 import {
-  checkEntry, ENTRY_CORRUPT, ENTRY_END, entrySize, readU32, wordKind, wordLength, writeU32,
+  checkEntry, ENTRY_CORRUPT, ENTRY_END, entryChecksum, entrySize, entryWord, readU32, wordKind,
+  wordLength, writeU32, zeroBytes,
 } from '../../../src/fasterlog/log-entry.js';
 import { MemoryDevice } from '../../../src/device/memory-device.js';
 import { availableEngines, selectBinding } from '../../../src/native.js';
@@ -66,6 +67,18 @@ describe.each(availableEngines())('persisted formats (%s engine)', (engine) => {
       expect(checkEntry(binding, page, 64, 4096, true)).toBe(16);
     });
 
+    it('checksums each entry with its own word when sizes alternate', () => {
+      const payload = new Uint8Array(40).fill(7);
+      for (const length of [40, 40, 3, 40, 0, 3]) {
+        const word = entryWord(1, length, true);
+        const covered = new Uint8Array(4 + length);
+        writeU32(covered, 0, word);
+        covered.set(payload.subarray(0, length), 4);
+        expect(entryChecksum(binding, word, payload, 0, length), `length ${length}`)
+          .toBe(binding.crc32c(covered, 0));
+      }
+    });
+
     it('tells an unwritten header from a damaged one', () => {
       const page = appendOne(new Uint8Array(100).fill(5), true);
       expect(checkEntry(binding, page, 64 + 112, 4096, true)).toBe(ENTRY_END);
@@ -81,6 +94,19 @@ describe.each(availableEngines())('persisted formats (%s engine)', (engine) => {
         const copy = page.slice();
         damage(copy);
         expect(checkEntry(binding, copy, 64, 4096, true), what).toBe(ENTRY_CORRUPT);
+      }
+    });
+  });
+
+  describe('zeroBytes', () => {
+    it('zeroes exactly [from, to) of shared memory, at any alignment and length', () => {
+      const memory = new Uint8Array(new SharedArrayBuffer(512), 3, 400);
+      for (const [from, to] of [[0, 0], [1, 2], [5, 70], [0, 64], [3, 397], [0, 400],
+        [13, 14], [100, 399]] as const) {
+        memory.fill(0xa5);
+        zeroBytes(memory, from, to);
+        const zeroed = [...memory].map((b, i) => (i >= from && i < to ? b === 0 : b === 0xa5));
+        expect(zeroed.every(Boolean), `[${from}, ${to})`).toBe(true);
       }
     });
   });
