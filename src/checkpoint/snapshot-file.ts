@@ -131,14 +131,25 @@ export class SnapshotReader {
   readPage(i: number, dst: Uint8Array): void {
     const offset = this.dataStart + i * this.layout.pageBytes;
     this.device.readSync(dst, offset);
-    if ((this.crc32c(dst, 0) >>> 0) !== this.crcs[i]) {
-      throw corruption(this.fileOf(offset), offset % this.device.segmentBytes,
-        `snapshot page ${this.layout.firstPage + i} checksum mismatch`);
-    }
+    this.verifyPage(i, dst, offset);
+  }
+
+  /** `readPage` on the device's I/O threads; `dst` untouched until the promise settles. */
+  async readPageAsync(i: number, dst: Uint8Array): Promise<void> {
+    const offset = this.dataStart + i * this.layout.pageBytes;
+    await this.device.read(dst, offset);
+    this.verifyPage(i, dst, offset);
   }
 
   close(): void {
     this.device.close();
+  }
+
+  private verifyPage(i: number, page: Uint8Array, offset: number): void {
+    if ((this.crc32c(page, 0) >>> 0) !== this.crcs[i]) {
+      throw corruption(this.fileOf(offset), offset % this.device.segmentBytes,
+        `snapshot page ${this.layout.firstPage + i} checksum mismatch`);
+    }
   }
 
   private fileOf(offset: number): string {

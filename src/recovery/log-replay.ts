@@ -13,7 +13,9 @@
  * finalAddress), the snapshot file from there on. Pages from the snapshot are written into the
  * main log (the recovered store continues from them), and main-log pages with undone records
  * are written back, so a later checkpoint that replays this range again does not redo a v+1
- * record. The main log is synced at the end. Rewriting bytes that a checkpoint trusts is safe:
+ * record. The main log is synced at the end. Pages are read ahead (page-reads.ts): the next
+ * pages' reads and the previous pages' write-backs run on the I/O threads while a page is
+ * replayed here. Rewriting bytes that a checkpoint trusts is safe:
  * the bytes other than the Valid and Sealed bits are rewritten unchanged, so a torn write of
  * them leaves the old or the new state, and recovery is idempotent.
  *
@@ -45,15 +47,18 @@ import {
 } from '../record/record-layout.js';
 import { decodeWalk } from '../record/record-walk.js';
 import type { CheckpointMetadata } from '../checkpoint/checkpoint-metadata.js';
+import type { PageReads } from './page-reads.js';
 
 type CrcRange = (data: Uint8Array, start: number, end: number, seed: number) => number;
 
-/** Where page images come from: the snapshot (and deltas) or the main log. */
+/** Where page images come from at and after snapshotStart (page-source.ts). */
 export interface PageSource {
   /** First address the snapshot provides (a page start); finalAddress when none. */
   readonly snapshotStart: number;
-  /** Fills `dst` with the image of `page` from the snapshot. */
-  readSnapshotPage(page: number, dst: Uint8Array): void;
+  /** Reads the snapshot's image of `page` into `dst` and verifies it. */
+  readSnapshotPage(page: number, dst: Uint8Array): Promise<void>;
+  /** Lays what the incremental chain changed in `page` over its image in `dst`. */
+  overlayDeltas(page: number, dst: Uint8Array): void;
 }
 
 export interface ReplayInput {
@@ -68,16 +73,26 @@ export interface ReplayInput {
     verify: boolean) => number;
   /** The engine's NativeBinding.indexReplayPage. */
   readonly indexReplayPage: NativeBinding['indexReplayPage'];
-  /** A pageBytes buffer aligned for the device. */
-  readonly page: Uint8Array;
+  /** The pages of `replayRange(meta, recoverFrom, source.snapshotStart)`, being read. */
+  readonly reads: PageReads;
 }
 
-/** Replays the checkpoint's log range; returns the bytes of log replayed. */
-export function replayLog(input: ReplayInput): number {
-  const { meta, device, source, page: buf } = input;
+/** The pages a replay reads: from the page of min(recoverFrom, snapshotStart) to the final. */
+export function replayRange(meta: CheckpointMetadata, recoverFrom: number,
+  snapshotStart: number): { firstPage: number; pageCount: number } {
+  const firstPage = Math.floor(Math.min(recoverFrom, snapshotStart) / meta.pageBytes);
+  const endPage = Math.ceil(meta.finalAddress / meta.pageBytes);
+  return { firstPage, pageCount: Math.max(0, endPage - firstPage) };
+}
+
+/**
+ * Replays the checkpoint's log range; returns the bytes of log replayed. On an error, returns
+ * (rejects) only once no read or write of `input.reads` is in flight.
+ */
+export async function replayLog(input: ReplayInput): Promise<number> {
+  const { meta, device, source, reads } = input;
   const pageBytes = meta.pageBytes;
   const final = meta.finalAddress;
-  const first = Math.min(input.recoverFrom, source.snapshotStart);
   const walk: EngineWalk = {
     arena: new Uint8Array(input.index.memory),
     addresses: {
@@ -85,20 +100,25 @@ export function replayLog(input: ReplayInput): number {
       beginAddress: meta.beginAddress,
     },
   };
-  for (let pageStart = first - (first % pageBytes); pageStart < final; pageStart += pageBytes) {
-    const fromSnapshot = pageStart >= source.snapshotStart;
-    if (fromSnapshot) source.readSnapshotPage(pageStart / pageBytes, buf);
-    else device.readSync(buf, pageStart);
-    const to = Math.min(final - pageStart, pageBytes);
-    buf.fill(0, to);
-    const from = Math.max(input.recoverFrom, pageStart, FIRST_VALID_ADDRESS) - pageStart;
-    const changed = from < to && replayPage(input, walk, pageStart, from, to);
-    if (fromSnapshot || changed) {
+  try {
+    for (let i = 0; i < reads.pageCount; i++) {
+      const pageStart = (reads.firstPage + i) * pageBytes;
+      const buf = await reads.take(i);
+      const fromSnapshot = pageStart >= source.snapshotStart;
+      if (fromSnapshot) source.overlayDeltas(pageStart / pageBytes, buf);
+      const to = Math.min(final - pageStart, pageBytes);
+      buf.fill(0, to);
+      const from = Math.max(input.recoverFrom, pageStart, FIRST_VALID_ADDRESS) - pageStart;
+      const changed = from < to && replayPage(input, walk, buf, pageStart, from, to);
       const sector = device.sectorBytes;
-      device.writeSync(buf.subarray(0, Math.ceil(to / sector) * sector), pageStart);
+      reads.release(i, fromSnapshot || changed ? Math.ceil(to / sector) * sector : 0);
     }
+  } catch (err) {
+    throw (await reads.settle()) ?? err;
   }
-  device.syncSync();
+  const writeError = await reads.settle();
+  if (writeError !== undefined) throw writeError;
+  await device.sync();
   return Math.max(0, final - input.recoverFrom);
 }
 
@@ -131,13 +151,13 @@ export function decodeReplay(result: number): ReplayEnd {
  * reference walk from the first record the engine stopped at; true when a record was undone
  * or unsealed (the page changed).
  */
-function replayPage(input: ReplayInput, walk: EngineWalk, pageStart: number, from: number,
-  to: number): boolean {
+function replayPage(input: ReplayInput, walk: EngineWalk, buf: Uint8Array, pageStart: number,
+  from: number, to: number): boolean {
   let changed = false;
   let off = from;
   let grownAt = -1;
   for (;;) {
-    const end = decodeReplay(input.indexReplayPage(walk.arena, input.page, pageStart, off, to,
+    const end = decodeReplay(input.indexReplayPage(walk.arena, buf, pageStart, off, to,
       walk.addresses));
     changed ||= end.changed;
     if (end.how === 'done') return changed;
@@ -148,7 +168,7 @@ function replayPage(input: ReplayInput, walk: EngineWalk, pageStart: number, fro
     input.index.maintain();
     grownAt = off;
   }
-  return referenceReplay(input, pageStart, off, to) || changed;
+  return referenceReplay(input, buf, pageStart, off, to) || changed;
 }
 
 /**
@@ -156,9 +176,9 @@ function replayPage(input: ReplayInput, walk: EngineWalk, pageStart: number, fro
  * HashIndex façade, checking everything the header describes; true when it undid or unsealed
  * one (the page changed).
  */
-function referenceReplay(input: ReplayInput, pageStart: number, from: number,
+function referenceReplay(input: ReplayInput, buf: Uint8Array, pageStart: number, from: number,
   to: number): boolean {
-  const { page: buf, meta, crc } = input;
+  const { meta, crc } = input;
   // Records before where the engine's verifying walk stopped have matching checksums.
   const verifiedUntil = decodeWalk(input.pageChecksums(buf, pageStart, from, to, true)).offset;
   let changed = false;
@@ -167,7 +187,7 @@ function referenceReplay(input: ReplayInput, pageStart: number, from: number,
     const lo = readU32(buf, off);
     const hi = readU32(buf, off + 4);
     if (lo === 0 && hi === 0) {
-      checkPadding(input, pageStart, off, to);
+      checkPadding(input, buf, pageStart, off, to);
       return changed;
     }
     const size = off + RECORD_HEADER_BYTES <= to ? recordSizeAt(buf, off) : Infinity;
@@ -203,8 +223,8 @@ function referenceReplay(input: ReplayInput, pageStart: number, from: number,
 }
 
 /** A zero header: legal only as padding that runs to the end of a page before the last. */
-function checkPadding(input: ReplayInput, pageStart: number, off: number, to: number): void {
-  const buf = input.page;
+function checkPadding(input: ReplayInput, buf: Uint8Array, pageStart: number, off: number,
+  to: number): void {
   if (to < buf.length && pageStart + to === input.meta.finalAddress) {
     throw damaged(input, pageStart + off, 'zero bytes where records should be');
   }

@@ -4,7 +4,8 @@
  * for a snapshot; for an incremental snapshot, the base snapshot's page (zeros past its end)
  * overlaid with the records of every delta of the chain in order, the last write of an address
  * winning. Delta records below snapshotStart are ignored: the main log holds those pages whole.
- * Every byte handed out has been verified (snapshot page CRCs, delta file CRCs).
+ * Every byte handed out has been verified (snapshot page CRCs, delta file CRCs). Snapshot pages
+ * are read asynchronously, so recovery reads ahead of its replay (page-reads.ts).
  */
 import type { CheckpointMetadata } from '../checkpoint/checkpoint-metadata.js';
 import { decodeDelta, type Delta } from '../checkpoint/delta-file.js';
@@ -18,14 +19,30 @@ type Crc = (data: Uint8Array, seed: number) => number;
 
 export interface OpenPageSource {
   readonly source: PageSource;
+  /** Reads and verifies the chain's delta files; REQUIRES: before the first overlayDeltas. */
+  loadDeltas(): void;
   close(): void;
 }
 
+/** The first address a checkpoint's log range takes from its snapshot; finalAddress if none. */
+export function sourceSnapshotStart(meta: CheckpointMetadata): number {
+  return meta.snapshot ? meta.snapshotStart : meta.finalAddress;
+}
+
+/**
+ * Opens the snapshot of `meta` (reading and verifying its header) when it has one. The delta
+ * files of an incremental chain are read by `loadDeltas`, so that a caller can start reading
+ * pages first.
+ */
 export function pageSource(storage: Storage, meta: CheckpointMetadata, sectorBytes: number,
   crc32c: Crc): OpenPageSource {
   if (!meta.snapshot) {
     return {
-      source: { snapshotStart: meta.finalAddress, readSnapshotPage: () => undefined },
+      source: {
+        snapshotStart: sourceSnapshotStart(meta), readSnapshotPage: () => Promise.resolve(),
+        overlayDeltas: () => undefined,
+      },
+      loadDeltas: () => undefined,
       close: () => undefined,
     };
   }
@@ -40,29 +57,35 @@ export function pageSource(storage: Storage, meta: CheckpointMetadata, sectorByt
       throw corruption(`checkpoints/${baseToken}/snapshot.0`, 0,
         `snapshot does not match the metadata of checkpoint ${meta.token}`);
     }
-    const overlay = meta.incremental ? loadDeltas(storage, meta, crc32c) : undefined;
-    const pageBytes = meta.pageBytes;
-    const readSnapshotPage = (page: number, dst: Uint8Array): void => {
-      const i = page - layout.firstPage;
-      if (i >= 0 && i < layout.pageCount) reader.readPage(i, dst);
-      else dst.fill(0);
-      const entries = overlay?.byPage.get(page);
-      if (entries === undefined) return;
-      for (let k = 0; k < entries.length; k += 2) {
-        const d = overlay!.deltas[entries[k]!]!;
-        const e = entries[k + 1]!;
-        const at = d.recordAt[e]!;
-        dst.set(d.bytes.subarray(at, at + d.lengths[e]!), d.addresses[e]! - page * pageBytes);
-      }
-    };
-    return {
-      source: { snapshotStart: meta.snapshotStart, readSnapshotPage },
-      close: () => reader.close(),
-    };
   } catch (err) {
     reader.close();
     throw err;
   }
+  const { layout } = reader;
+  let overlay: { deltas: Delta[]; byPage: Map<number, number[]> } | undefined;
+  const pageBytes = meta.pageBytes;
+  const readSnapshotPage = async (page: number, dst: Uint8Array): Promise<void> => {
+    const i = page - layout.firstPage;
+    if (i >= 0 && i < layout.pageCount) await reader.readPageAsync(i, dst);
+    else dst.fill(0);
+  };
+  const overlayDeltas = (page: number, dst: Uint8Array): void => {
+    const entries = overlay?.byPage.get(page);
+    if (entries === undefined) return;
+    for (let k = 0; k < entries.length; k += 2) {
+      const d = overlay!.deltas[entries[k]!]!;
+      const e = entries[k + 1]!;
+      const at = d.recordAt[e]!;
+      dst.set(d.bytes.subarray(at, at + d.lengths[e]!), d.addresses[e]! - page * pageBytes);
+    }
+  };
+  return {
+    source: { snapshotStart: meta.snapshotStart, readSnapshotPage, overlayDeltas },
+    loadDeltas: () => {
+      if (meta.incremental) overlay = loadDeltas(storage, meta, crc32c);
+    },
+    close: () => reader.close(),
+  };
 }
 
 /**

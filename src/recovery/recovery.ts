@@ -27,8 +27,9 @@ import { HashIndex } from '../index/hash-index.js';
 import type { NativeBinding } from '../native.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResolvedOptions } from '../store/options.js';
-import { replayLog } from './log-replay.js';
-import { pageSource } from './page-source.js';
+import { replayLog, replayRange } from './log-replay.js';
+import { PageReads } from './page-reads.js';
+import { pageSource, sourceSnapshotStart, type OpenPageSource } from './page-source.js';
 
 export interface RecoveryReport {
   /** The checkpoint recovered from; undefined when the store started empty. */
@@ -66,18 +67,22 @@ export interface RecoveryEnv {
 
 interface Env extends RecoveryEnv {
   readonly device: Device;
-  /** A pageBytes buffer aligned for the device. */
-  readonly page: Uint8Array;
+  /** Page buffers aligned for the device, for the reads that run ahead of the replay. */
+  readonly pages: readonly Uint8Array[];
 }
 
-export function recover(recoveryEnv: RecoveryEnv, logBaseName: string): Recovered {
+/** Bytes of page buffers the replay reads ahead into (at least 2 pages, at most 8). */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
+export async function recover(recoveryEnv: RecoveryEnv, logBaseName: string):
+  Promise<Recovered> {
   const started = performance.now();
   const { manager, options } = recoveryEnv;
   const scan = manager.scan();
   const candidates = pickCandidates(scan, options.recover);
   const skipped = scan.damaged.map((d) => ({ token: d.token, error: d.error }));
   if (candidates.length > 0) {
-    const env = { ...recoveryEnv, device: recoveryEnv.openDevice(), page: alignedPage(
+    const env = { ...recoveryEnv, device: recoveryEnv.openDevice(), pages: alignedPages(
       recoveryEnv.binding, options.pageBytes) };
     for (const meta of candidates) {
       if (!logPresent(env.device, meta)) {
@@ -88,7 +93,7 @@ export function recover(recoveryEnv: RecoveryEnv, logBaseName: string): Recovere
       }
       let result: { index: HashIndex; replayed: number };
       try {
-        result = recoverFrom(env, meta, scan);
+        result = await recoverFrom(env, meta, scan);
       } catch (err) {
         if (options.recover !== 'latest' || !isDamage(err)) {
           env.device.close();
@@ -132,10 +137,12 @@ function startEmpty(env: RecoveryEnv, scan: MetadataScan, logBaseName: string,
   };
 }
 
-function alignedPage(binding: NativeBinding, pageBytes: number): Uint8Array {
-  const raw = new Uint8Array(new ArrayBuffer(pageBytes + 4096));
+function alignedPages(binding: NativeBinding, pageBytes: number): Uint8Array[] {
+  const count = Math.max(2, Math.min(8, Math.floor(READ_AHEAD_BYTES / pageBytes)));
+  const raw = new Uint8Array(new ArrayBuffer(count * pageBytes + 4096));
   const skip = binding.alignmentOffset(raw, 4096);
-  return raw.subarray(skip, skip + pageBytes);
+  return Array.from({ length: count },
+    (_, i) => raw.subarray(skip + i * pageBytes, skip + (i + 1) * pageBytes));
 }
 
 function pickCandidates(scan: MetadataScan, recoverOption: string): CheckpointMetadata[] {
@@ -164,29 +171,50 @@ function isDamage(err: unknown): err is FasterError {
   return err instanceof FasterError && err.code === 'ERR_CORRUPTION';
 }
 
-/** Restores the index of `meta` and replays its log range. */
-function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
-  { index: HashIndex; replayed: number } {
+/**
+ * Restores the index of `meta` and replays its log range. The first pages are read (on the
+ * I/O threads) while the index image is read and loaded; errors are those, and in the order,
+ * of doing each step in turn: the index image's, then the snapshot's and deltas', then the
+ * replay's.
+ */
+async function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
+  Promise<{ index: HashIndex; replayed: number }> {
   checkGeometry(meta, env.options);
-  const { index, recoverFrom: from } = loadIndex(env, meta, scan);
-  const source = pageSource(env.storage, meta, env.device.sectorBytes,
-    (d, seed) => env.binding.crc32c(d, seed));
+  const plan = indexPlan(env, meta, scan);
+  let opened: OpenPageSource | undefined;
+  let sourceError: unknown;
   try {
-    const replayed = replayLog({
-      meta, device: env.device, index, recoverFrom: from, source: source.source,
+    opened = pageSource(env.storage, meta, env.device.sectorBytes,
+      (d, seed) => env.binding.crc32c(d, seed));
+  } catch (err) {
+    sourceError = err;
+  }
+  const snapshotStart = sourceSnapshotStart(meta);
+  const { firstPage, pageCount } = replayRange(meta, plan.recoverFrom, snapshotStart);
+  const reads = new PageReads(env.device, opened?.source, snapshotStart, firstPage, pageCount,
+    env.pages);
+  let index: HashIndex | undefined;
+  try {
+    index = loadIndex(env, meta, plan);
+    if (opened === undefined) throw sourceError;
+    opened.loadDeltas();
+    const replayed = await replayLog({
+      meta, device: env.device, index, recoverFrom: plan.recoverFrom, source: opened.source,
       crc: (d, start, end, seed) => env.binding.crc32c(d.subarray(start, end), seed),
       pageChecksums: (page, pageStart, from, to, verify) =>
         env.binding.pageChecksums(page, pageStart, from, to, verify),
       indexReplayPage: (memory, page, pageStart, from, to, addresses) =>
         env.binding.indexReplayPage(memory, page, pageStart, from, to, addresses),
-      page: env.page,
+      reads,
     });
     return { index, replayed };
   } catch (err) {
-    index.detach();
+    // replayLog settles its reads before it rejects; the steps before it did not.
+    await reads.settle();
+    index?.detach();
     throw err;
   } finally {
-    source.close();
+    opened?.close();
   }
 }
 
@@ -199,27 +227,38 @@ function checkGeometry(meta: CheckpointMetadata, options: ResolvedOptions): void
   }
 }
 
-function loadIndex(env: Env, meta: CheckpointMetadata, scan: MetadataScan):
-  { index: HashIndex; recoverFrom: number } {
-  if (meta.indexToken === '') {
-    const index = HashIndex.create(env.binding, { buckets: env.options.indexBuckets });
-    return { index, recoverFrom: meta.beginAddress };
-  }
+/** Which index image `meta` pairs with (none: an empty index) and where replay starts. */
+interface IndexPlan {
+  readonly image: string | undefined;
+  readonly recoverFrom: number;
+}
+
+function indexPlan(env: Env, meta: CheckpointMetadata, scan: MetadataScan): IndexPlan {
+  if (meta.indexToken === '') return { image: undefined, recoverFrom: meta.beginAddress };
   const paired = meta.indexToken === meta.token
     ? meta : scan.good.find((m) => m.token === meta.indexToken);
   if (paired === undefined || !paired.index) {
     throw corruption(metadataName(meta.indexToken), 0,
       `index checkpoint of ${meta.token} is missing or damaged`);
   }
-  const name = indexName(meta.indexToken);
+  return {
+    image: indexName(meta.indexToken),
+    recoverFrom: Math.max(meta.indexStartAddress, meta.beginAddress),
+  };
+}
+
+function loadIndex(env: Env, meta: CheckpointMetadata, plan: IndexPlan): HashIndex {
+  const name = plan.image;
+  if (name === undefined) {
+    return HashIndex.create(env.binding, { buckets: env.options.indexBuckets });
+  }
   const image = env.storage.readFile(name);
   if (image === undefined) throw corruption(name, 0, 'index image missing');
   if (image.length !== meta.indexBytes) {
     throw corruption(name, Math.min(image.length, meta.indexBytes),
       `index image of ${image.length} bytes, metadata says ${meta.indexBytes}`);
   }
-  const index = HashIndex.load(env.binding, image, { path: name });
-  return { index, recoverFrom: Math.max(meta.indexStartAddress, meta.beginAddress) };
+  return HashIndex.load(env.binding, image, { path: name });
 }
 
 /** Removes the checkpoints newer than `meta`, and incomplete ones; returns their tokens. */

@@ -175,7 +175,7 @@ implements SessionHost<K, V, I>, CheckpointHost {
     try {
       refuseExistingData(storage, resolved);
       const segments = new SharedSegments().buffer;
-      const recovered = recoverStorage(storage, resolved, binding, segments);
+      const recovered = await recoverStorage(storage, resolved, binding, segments);
       let parts: StoreParts;
       try {
         parts = { ...createContext(resolved, binding, recovered), segments, attached: false };
@@ -434,7 +434,7 @@ function refuseExistingData(storage: Storage, options: ResolvedOptions): void {
 }
 
 function recoverStorage(storage: Storage, o: ResolvedOptions, binding: NativeBinding,
-  shared: SharedArrayBuffer): Recovered & { device: Device } {
+  shared: SharedArrayBuffer): Promise<Recovered & { device: Device }> {
   const manager = new CheckpointManager(storage, (d, s) => binding.crc32c(d, s),
     o.retainCheckpoints);
   const openDevice = (): Device =>

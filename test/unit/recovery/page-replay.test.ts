@@ -10,48 +10,15 @@ import { FIRST_VALID_ADDRESS } from '../../../src/log/address.js';
 import {
   availableEngines, selectBinding, type NativeBinding, type ReplayAddresses,
 } from '../../../src/native.js';
+import { HI_IN_NEW_VERSION, HI_SEALED, HI_VALID } from '../../../src/record/record-info.js';
 import {
-  HI_IN_NEW_VERSION, HI_SEALED, HI_VALID, addressHi, addressLo,
-} from '../../../src/record/record-info.js';
-import {
-  OFFSET_KEY_BYTES, OFFSET_VALUE_CAPACITY, RECORD_HEADER_BYTES, readU32, recordSize, writeU32,
+  OFFSET_KEY_BYTES, RECORD_HEADER_BYTES, readU32, writeU32,
 } from '../../../src/record/record-layout.js';
 import { decodeReplay } from '../../../src/recovery/log-replay.js';
 import { seededPrng, type Prng } from '../../support/prng.js';
+import { pageOf, randomRecords } from '../../support/replay-pages.js';
 
 const PAGE = 64 * 1024;
-
-interface RecordSpec {
-  readonly key: string;
-  readonly flags?: number;
-  readonly previous?: number;
-  readonly valueCapacity?: number;
-}
-
-/** A page image at `pageStart` holding `records` from `start`, checksums filled in. */
-function pageOf(pageStart: number, records: readonly RecordSpec[], start = 0):
-  { page: Uint8Array; offsets: number[]; end: number } {
-  const page = new Uint8Array(PAGE);
-  const offsets: number[] = [];
-  let off = Math.max(start, FIRST_VALID_ADDRESS - pageStart);
-  for (const r of records) {
-    const key = Buffer.from(r.key);
-    const capacity = r.valueCapacity ?? 16;
-    const previous = r.previous ?? 0;
-    writeU32(page, off, addressLo(previous));
-    writeU32(page, off + 4, addressHi(previous) | (r.flags ?? HI_VALID));
-    writeU32(page, off + OFFSET_KEY_BYTES, key.length);
-    writeU32(page, off + 16, capacity);
-    writeU32(page, off + OFFSET_VALUE_CAPACITY, capacity);
-    page.set(key, off + RECORD_HEADER_BYTES);
-    page.fill(0x5a, off + RECORD_HEADER_BYTES + ((key.length + 7) & ~7),
-      off + recordSize(key.length, capacity));
-    offsets.push(off);
-    off += recordSize(key.length, capacity);
-  }
-  selectBinding('js').pageChecksums(page, pageStart, offsets[0] ?? 0, off, false);
-  return { page, offsets, end: off };
-}
 
 /** The address held for `key`, or undefined when the index has no slot for it. */
 function addressOf(binding: NativeBinding, index: HashIndex, key: string): number | undefined {
@@ -202,19 +169,10 @@ describe.each(availableEngines())('indexReplayPage on the %s engine', (engine) =
   });
 });
 
-/** A page of random records over few keys, with random flags, and sometimes damage. */
+/** A page of random records over few keys, and sometimes damage. */
 function randomPage(prng: Prng, pageStart: number):
   { page: Uint8Array; from: number; to: number; addresses: ReplayAddresses } {
-  const records: RecordSpec[] = [];
-  const count = 50 + prng.int(300);
-  for (let i = 0; i < count; i++) {
-    const flags = (prng.int(8) > 0 ? HI_VALID : 0) | (prng.int(4) === 0 ? HI_SEALED : 0) |
-      (prng.int(3) === 0 ? HI_IN_NEW_VERSION : 0);
-    // A zero header word is padding: a record without Valid keeps a previous address.
-    const previous = prng.int(3) === 0 && (flags & HI_VALID) !== 0 ? 0
-      : 64 + 8 * prng.int((pageStart + PAGE) / 8);
-    records.push({ key: `k${prng.int(120)}`, flags, previous, valueCapacity: 8 * prng.int(12) });
-  }
+  const records = randomRecords(prng, 50 + prng.int(300), 120, pageStart + PAGE);
   const { page, offsets, end } = pageOf(pageStart, records, prng.int(2) * 64);
   const at = offsets[prng.int(offsets.length)]!;
   const damage = prng.int(9);
