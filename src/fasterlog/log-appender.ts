@@ -29,7 +29,7 @@ import type { AppendGuard } from './log-shared.js';
 import { encodeCommitRecord, type CommitRecord } from './commit-metadata.js';
 import {
   ENTRY_HEADER_BYTES, entryChecksum, entrySize, entryWord, KIND_COMMIT, KIND_DATA, KIND_PADDING,
-  writeU32, zeroBytes,
+  wordsOf, writeU32, zeroBytes,
 } from './log-entry.js';
 
 export type AppendMode = 'sync' | 'try';
@@ -41,12 +41,16 @@ const EMPTY = new Uint8Array(0);
 export class LogAppender {
   /** Set once the log is shared with other threads: reservations take the append lock. */
   guard: AppendGuard | undefined;
+  /** The frames as words, for zeroBytes. */
+  readonly words: Int32Array;
 
   constructor(
     private readonly log: HybridLog,
     private readonly binding: NativeBinding,
     private readonly checksum: boolean,
-  ) {}
+  ) {
+    this.words = wordsOf(log.memory);
+  }
 
   /** Checks an entry's size; ERR_RECORD_TOO_LARGE when it cannot fit on a page. */
   checkSize(bytes: number, what: string): void {
@@ -141,7 +145,7 @@ export class LogAppender {
     for (let start = from; start < to;) {
       const end = Math.min(to, start - (start % pageBytes) + pageBytes);
       const at = this.log.physicalOffset(start);
-      zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + end - start);
+      zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + end - start, this.words);
       this.seal(memory, at, KIND_PADDING, end - start - ENTRY_HEADER_BYTES, false, undefined);
       start = end;
     }
@@ -168,7 +172,7 @@ export class LogAppender {
     if (address <= 0) return;
     const memory = this.log.memory;
     const at = this.log.physicalOffset(address);
-    zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + bytes);
+    zeroBytes(memory, at + ENTRY_HEADER_BYTES, at + bytes, this.words);
     this.seal(memory, at, KIND_PADDING, bytes - ENTRY_HEADER_BYTES, false, undefined);
   }
 

@@ -64,15 +64,18 @@ export function entryChecksum(binding: NativeBinding, word: number, payload: Uin
 }
 
 /**
- * CRC32C of a word's 4 bytes. The last one is remembered: entries of one size (the common
- * case) have the same word, so appends mostly skip this.
+ * CRC32C of a word's 4 bytes. The last data word and the last other word are remembered:
+ * data entries of one size (the common case) share their word, and commit records come
+ * between them, so appends mostly skip this.
  */
 function wordChecksum(word: number): number {
-  if (word === lastWord) return lastWordCrc;
+  const slot = word >>> KIND_SHIFT === KIND_DATA ? 0 : 1;
+  if (cachedWords[slot] === word) return cachedCrcs[slot]!;
   writeU32(wordScratch, 0, word);
-  lastWordCrc = crc32cJs(wordScratch, 0, 0, 4);
-  lastWord = word;
-  return lastWordCrc;
+  const crc = crc32cJs(wordScratch, 0, 0, 4);
+  cachedWords[slot] = word;
+  cachedCrcs[slot] = crc;
+  return crc;
 }
 
 /** Below this many bytes, zeroBytes stores byte by byte. */
@@ -81,8 +84,11 @@ const WORD_FILL_BYTES = 64;
 /**
  * Zeroes bytes [from, to) of `bytes`, four at a time where aligned: a byte-wise `fill` of
  * shared memory (the log's frames) runs about eight times slower than a word-wise one.
+ * `words`, if given, is an Int32Array over all of `bytes.buffer` (kept by callers that zero
+ * the same frames often, to save making one per call).
  */
-export function zeroBytes(bytes: Uint8Array, from: number, to: number): void {
+export function zeroBytes(bytes: Uint8Array, from: number, to: number,
+  words?: Int32Array): void {
   if (to - from < WORD_FILL_BYTES) {
     for (let i = from; i < to; i++) bytes[i] = 0;
     return;
@@ -92,7 +98,13 @@ export function zeroBytes(bytes: Uint8Array, from: number, to: number): void {
   while (((base + start) & 3) !== 0) bytes[start++] = 0;
   let end = to;
   while (((base + end) & 3) !== 0) bytes[--end] = 0;
-  new Int32Array(bytes.buffer, base + start, (end - start) >>> 2).fill(0);
+  if (words !== undefined) words.fill(0, (base + start) >>> 2, (base + end) >>> 2);
+  else new Int32Array(bytes.buffer, base + start, (end - start) >>> 2).fill(0);
+}
+
+/** The `words` argument of zeroBytes for `bytes`. */
+export function wordsOf(bytes: Uint8Array): Int32Array {
+  return new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
 }
 
 /** checkEntry outcomes other than a size. */
@@ -100,8 +112,9 @@ export const ENTRY_END = 0;
 export const ENTRY_CORRUPT = -1;
 
 const wordScratch = new Uint8Array(4);
-let lastWord = -1;
-let lastWordCrc = 0;
+/** wordChecksum's memory: [data, other]; -1 (no word) at first. */
+const cachedWords = [-1, -1];
+const cachedCrcs = [0, 0];
 
 /** Bytes an entry with `length` payload bytes takes in the log. */
 export function entrySize(length: number): number {

@@ -207,6 +207,6 @@ export class WriterState extends Enqueuer implements LogWriter {
     const sector = this.log.device.sectorBytes;
     const end = Math.min(page.length, Math.ceil(to / sector) * sector);
     if (tailOffset >= end) return;
-    zeroBytes(page, Math.max(tailOffset, 0), end);
+    zeroBytes(page, Math.max(tailOffset, 0), end, this.appender.words);
   }
 }

@@ -11,7 +11,7 @@ import { CommitStore, RING_BYTES } from '../../../src/fasterlog/commit-store.js'
 import { LogAppender } from '../../../src/fasterlog/log-appender.js';
 import {
   checkEntry, ENTRY_CORRUPT, ENTRY_END, entryChecksum, entrySize, entryWord, readU32, wordKind,
-  wordLength, writeU32, zeroBytes,
+  wordLength, wordsOf, writeU32, zeroBytes,
 } from '../../../src/fasterlog/log-entry.js';
 import { MemoryDevice } from '../../../src/device/memory-device.js';
 import { availableEngines, selectBinding } from '../../../src/native.js';
@@ -67,14 +67,15 @@ describe.each(availableEngines())('persisted formats (%s engine)', (engine) => {
       expect(checkEntry(binding, page, 64, 4096, true)).toBe(16);
     });
 
-    it('checksums each entry with its own word when sizes alternate', () => {
+    it('checksums each entry with its own word when sizes and kinds alternate', () => {
       const payload = new Uint8Array(40).fill(7);
-      for (const length of [40, 40, 3, 40, 0, 3]) {
-        const word = entryWord(1, length, true);
+      for (const [kind, length] of [[1, 40], [1, 40], [3, 40], [1, 3], [1, 40], [2, 0],
+        [1, 0], [3, 3]] as const) {
+        const word = entryWord(kind, length, true);
         const covered = new Uint8Array(4 + length);
         writeU32(covered, 0, word);
         covered.set(payload.subarray(0, length), 4);
-        expect(entryChecksum(binding, word, payload, 0, length), `length ${length}`)
+        expect(entryChecksum(binding, word, payload, 0, length), `kind ${kind} length ${length}`)
           .toBe(binding.crc32c(covered, 0));
       }
     });
@@ -101,12 +102,14 @@ describe.each(availableEngines())('persisted formats (%s engine)', (engine) => {
   describe('zeroBytes', () => {
     it('zeroes exactly [from, to) of shared memory, at any alignment and length', () => {
       const memory = new Uint8Array(new SharedArrayBuffer(512), 3, 400);
-      for (const [from, to] of [[0, 0], [1, 2], [5, 70], [0, 64], [3, 397], [0, 400],
-        [13, 14], [100, 399]] as const) {
-        memory.fill(0xa5);
-        zeroBytes(memory, from, to);
-        const zeroed = [...memory].map((b, i) => (i >= from && i < to ? b === 0 : b === 0xa5));
-        expect(zeroed.every(Boolean), `[${from}, ${to})`).toBe(true);
+      for (const words of [undefined, wordsOf(memory)]) {
+        for (const [from, to] of [[0, 0], [1, 2], [5, 70], [0, 64], [3, 397], [0, 400],
+          [13, 14], [100, 399]] as const) {
+          memory.fill(0xa5);
+          zeroBytes(memory, from, to, words);
+          const zeroed = [...memory].map((b, i) => (i >= from && i < to ? b === 0 : b === 0xa5));
+          expect(zeroed.every(Boolean), `[${from}, ${to})`).toBe(true);
+        }
       }
     });
   });
