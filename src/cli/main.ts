@@ -31,10 +31,13 @@ function program(setExit: (code: number) => void): Command {
     .option('--filter <regex>', 'run the trials whose names match')
     .option('--full', 'the large configuration')
     .option('--out <file>', 'results file (default bench-results/bench-<date>.json)')
+    .option('--charts-from <file>', 'draw the SVG charts of an existing results file, run nothing')
     .option('--json', 'print the results as JSON (the table goes to standard error)')
-    .action(async (o: { filter?: string; full?: boolean; out?: string; json?: boolean }) => {
+    .action(async (o: { filter?: string; full?: boolean; out?: string; chartsFrom?: string;
+      json?: boolean }) => {
       const args = [...(o.filter === undefined ? [] : ['--filter', o.filter]),
-        ...(o.full === true ? ['--full'] : []), ...(o.out === undefined ? [] : ['--out', o.out])];
+        ...(o.full === true ? ['--full'] : []), ...(o.out === undefined ? [] : ['--out', o.out]),
+        ...(o.chartsFrom === undefined ? [] : ['--charts-from', o.chartsFrom])];
       await asJson(o.json === true, () => runBench(args));
     });
   cli.command('inspect')

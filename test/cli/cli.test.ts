@@ -108,6 +108,24 @@ describe('fasterkv inspect, verify and checkpoints', () => {
       expect(r.stderr.trim()).toMatch(/^fasterkv: .*not a fasterkv directory/);
     });
 
+  it('draws the charts of an existing bench results file without running a trial', () => {
+    const dir = tempDir();
+    const results = join(dir, 'bench-x.json');
+    const environment = { machine: 'vm linux-x64', cpu: 'test cpu', cores: 2, memoryGiB: 24,
+      kernel: 'k', node: 'v20', packageVersion: '0.0.0', commit: 'abc1234',
+      date: '2026-01-01T00:00:00.000Z' };
+    const row = (engine: string, opsPerSec: number) => ({ trial: 'ycsb-8b C zipf', engine,
+      store: 'fasterkv', metrics: { opsPerSec, p50Us: 1, p99Us: 5 }, detail: 'fixture' });
+    writeFileSync(results, JSON.stringify({ environment,
+      results: [row('native', 500_000), row('js', 400_000)] }));
+    const r = fasterkv('bench', '--charts-from', results);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`chart written to ${join(dir, 'bench-x-throughput.svg')}`);
+    const svg = readFileSync(join(dir, 'bench-x-throughput.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('abc1234');
+  });
+
   it.each([['inspect'], ['verify'], ['checkpoints'], ['log'], ['demo'], ['bench']])(
     '%s --help describes the command and offers --json', (command) => {
       const r = fasterkv(command, '--help');
