@@ -37,7 +37,7 @@ import {
   SPLIT_CHUNK_LOG2_MAX, resizePhase, resizeState, resizeVersion,
 } from './index-header.js';
 import { IndexMemory } from './index-memory.js';
-import { type RecordLookup, helpSplit, splitChunkOf } from './index-split.js';
+import { type RecordLookup, helpSplit, reclaimSplits, splitChunkOf } from './index-split.js';
 
 export type { RecordLookup } from './index-split.js';
 export { NOT_FOUND, TEMP_INVALID_ADDRESS };
@@ -66,6 +66,11 @@ export class HashIndex {
   private readonly handle: number;
   private readonly arena: IndexMemory;
   private readonly allocForSplit = (): number => this.allocBucketGrowing();
+  /**
+   * This thread's id in split claims (a store sets its epoch owner id), so the chunks a dead
+   * thread was splitting can be given back (`reclaimSplits`).
+   */
+  splitClaimer = 1;
 
   private constructor(binding: IndexBinding, memory: SharedArrayBuffer, lookup?: RecordLookup) {
     this.binding = binding;
@@ -236,7 +241,13 @@ export class HashIndex {
 
   /** Splits up to `maxChunks` unsplit chunks (for a store's background driver). */
   helpSplit(maxChunks: number): number {
-    return helpSplit(this.arena, maxChunks, this.requireLookup(), this.allocForSplit);
+    return helpSplit(this.arena, maxChunks, this.requireLookup(), this.allocForSplit,
+      this.splitClaimer);
+  }
+
+  /** Makes the chunks that the dead thread `claimer` was splitting splittable again. */
+  reclaimSplits(claimer: number): number {
+    return reclaimSplits(this.arena, claimer);
   }
 
   /**
@@ -290,7 +301,8 @@ export class HashIndex {
     if (r === NEEDS_MEMORY) {
       commitArena(this.memory, Atomics.load(this.arena.w32, H_ALLOC_NEXT) + 1);
     } else if (r === NEEDS_SPLIT) {
-      splitChunkOf(this.arena, hash, this.requireLookup(), this.allocForSplit);
+      splitChunkOf(this.arena, hash, this.requireLookup(), this.allocForSplit,
+        this.splitClaimer);
     } else {
       assert(r !== CORRUPT, 'hash index arena is inconsistent');
       assert(false, `unexpected index result ${r}`);

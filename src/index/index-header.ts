@@ -70,7 +70,8 @@ export const PHASE_IN_PROGRESS_GROW = 2;
 
 /** Chunk status during IN_PROGRESS_GROW; persisted in the arena: never renumber. */
 export const CHUNK_UNSPLIT = 0;
-export const CHUNK_SPLITTING = 1;
+/** Being split by thread id t: CHUNK_SPLITTING + t (t >= 1; never CHUNK_SPLIT). */
+export const CHUNK_SPLITTING = 2 ** 16;
 export const CHUNK_SPLIT = 2;
 
 /** FASTER's `kSizeofChunk`: old-table buckets split as one unit of work. */

@@ -10,8 +10,11 @@
  *  - startGrow flips to IN_PROGRESS_GROW(1-v). REQUIRES: no operation holds a slot of table v
  *    (the store calls it from an epoch-bump action after every thread saw PREPARE_GROW).
  *  - An operation on an unsplit chunk gets NEEDS_SPLIT; the façade splits that chunk (claim by
- *    CAS UNSPLIT -> SPLITTING, split, store SPLIT) or waits for the thread splitting it. The
- *    thread that splits the last chunk moves the phase to REST(1-v).
+ *    CAS UNSPLIT -> SPLITTING by the claimer's id, split, store SPLIT) or waits for the thread
+ *    splitting it. The thread that splits the last chunk moves the phase to REST(1-v).
+ *  - A claimer that dies mid-split (a terminated worker) is found by its id: `reclaimSplits`
+ *    zeroes the new buckets of its chunks and makes them UNSPLIT again, and they are split
+ *    anew (the overflow buckets it had taken are not reused).
  *
  * Splitting one old entry (tag t, address a) whose records are split between new buckets
  * `b` (hash bit n clear) and `b + 2^n` (set), n = log2(old buckets):
@@ -75,34 +78,77 @@ function readPlan(m: IndexMemory): SplitPlan | undefined {
  * thread that is splitting it. Returns at once if no resize is in progress.
  */
 export function splitChunkOf(
-  m: IndexMemory, hash: number, lookup: RecordLookup, alloc: BucketAllocator,
+  m: IndexMemory, hash: number, lookup: RecordLookup, alloc: BucketAllocator, claimer: number,
 ): void {
   const plan = readPlan(m);
   if (plan === undefined) return;
   const chunk = ((hash >>> 0) & ((1 << plan.oldLog2) - 1)) >>> plan.chunkLog2;
-  if (!claimAndSplit(m, plan, chunk, lookup, alloc)) waitForChunk(m, plan, chunk);
+  if (!claimAndSplit(m, plan, chunk, lookup, alloc, claimer)) {
+    waitForChunk(m, plan, chunk, lookup, alloc, claimer);
+  }
 }
 
 /** Splits up to `maxChunks` unclaimed chunks; returns how many this call split. */
 export function helpSplit(
   m: IndexMemory, maxChunks: number, lookup: RecordLookup, alloc: BucketAllocator,
+  claimer: number,
 ): number {
   const plan = readPlan(m);
   if (plan === undefined) return 0;
   const chunks = 2 ** (plan.oldLog2 - plan.chunkLog2);
   let done = 0;
   for (let c = 0; c < chunks && done < maxChunks; c++) {
-    if (claimAndSplit(m, plan, c, lookup, alloc)) done++;
+    if (claimAndSplit(m, plan, c, lookup, alloc, claimer)) done++;
   }
   return done;
 }
 
+/**
+ * Gives back the chunks that `claimer` (a thread that died) was splitting: their new buckets
+ * are zeroed and they are UNSPLIT again. Returns how many. REQUIRES: `claimer` never runs again.
+ */
+export function reclaimSplits(m: IndexMemory, claimer: number): number {
+  const plan = readPlan(m);
+  if (plan === undefined) return 0;
+  const chunks = 2 ** (plan.oldLog2 - plan.chunkLog2);
+  const oldBuckets = 2 ** plan.oldLog2;
+  let reclaimed = 0;
+  for (let c = 0; c < chunks; c++) {
+    const word = plan.statusWord + c;
+    assert(m.covers(word >>> 4), 'index arena: split status beyond COMMITTED');
+    if (Atomics.load(m.w32, word) !== splittingBy(claimer)) continue;
+    const from = c << plan.chunkLog2;
+    const to = Math.min(oldBuckets, from + 2 ** plan.chunkLog2);
+    for (let b = from; b < to; b++) {
+      zeroBucket(m, plan.newFirst + b);
+      zeroBucket(m, plan.newFirst + b + oldBuckets);
+    }
+    Atomics.store(m.w32, word, CHUNK_UNSPLIT);
+    Atomics.notify(m.w32, word);
+    reclaimed++;
+  }
+  return reclaimed;
+}
+
+/** The status of a chunk being split by `claimer` (a positive thread id). */
+function splittingBy(claimer: number): number {
+  return CHUNK_SPLITTING + claimer;
+}
+
+function zeroBucket(m: IndexMemory, bucket: number): void {
+  assert(m.covers(bucket), 'index arena: new table beyond COMMITTED');
+  const base = bucket * BUCKET_WORDS32;
+  for (let i = 0; i < BUCKET_WORDS32; i++) Atomics.store(m.w32, base + i, 0);
+}
+
 function claimAndSplit(
   m: IndexMemory, plan: SplitPlan, chunk: number, lookup: RecordLookup, alloc: BucketAllocator,
+  claimer: number,
 ): boolean {
   const word = plan.statusWord + chunk;
   assert(m.covers(word >>> 4), 'index arena: split status beyond COMMITTED');
-  if (Atomics.compareExchange(m.w32, word, CHUNK_UNSPLIT, CHUNK_SPLITTING) !== CHUNK_UNSPLIT) {
+  if (Atomics.compareExchange(m.w32, word, CHUNK_UNSPLIT, splittingBy(claimer)) !==
+    CHUNK_UNSPLIT) {
     return false;
   }
   const oldBuckets = 2 ** plan.oldLog2;
@@ -119,10 +165,18 @@ function claimAndSplit(
   return true;
 }
 
-function waitForChunk(m: IndexMemory, plan: SplitPlan, chunk: number): void {
+/** Waits for another thread's split of `chunk`; splits it here if that thread was reclaimed. */
+function waitForChunk(m: IndexMemory, plan: SplitPlan, chunk: number, lookup: RecordLookup,
+  alloc: BucketAllocator, claimer: number): void {
   const word = plan.statusWord + chunk;
-  while (Atomics.load(m.w32, word) !== CHUNK_SPLIT) {
-    Atomics.wait(m.w32, word, CHUNK_SPLITTING, 1);
+  for (;;) {
+    const status = Atomics.load(m.w32, word);
+    if (status === CHUNK_SPLIT) return;
+    if (status === CHUNK_UNSPLIT) {
+      if (claimAndSplit(m, plan, chunk, lookup, alloc, claimer)) return;
+      continue;
+    }
+    Atomics.wait(m.w32, word, status, 1);
   }
 }
 

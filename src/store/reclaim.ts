@@ -6,7 +6,8 @@
  *  - its record lock (record-locks.ts: the held table says which record and which kind); the
  *    value of a record it was updating in place may be partly written;
  *  - the log's tokens it held (flush writes, closing pages, an unfinished page turn:
- *    HybridLog.reclaimThread);
+ *    HybridLog.reclaimThread), and the index chunks it was splitting during a growth
+ *    (HashIndex.reclaimSplits: split again from scratch);
  *  - its epoch entry, so it no longer holds back deferred actions (flushes, page closing,
  *    CPR phases);
  *  - its store object's place among the attached stores (the owner's close waits for those);
@@ -51,6 +52,7 @@ export function reclaimThread(kv: Reclaimable, threadId: number): number {
     shared.held[held] = 0;
     ctx.log.reclaimAllocation(entry, (off, size) => ctx.rec.fillHole(off, size));
     ctx.log.reclaimThread(ownerId);
+    ctx.index.reclaimSplits(ownerId);
     kv.cpr.reclaimOwner(ownerId);
     kv.systemState.reclaimActive(ownerId);
     epoch.reclaimEntry(entry, ownerId);

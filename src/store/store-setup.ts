@@ -114,6 +114,7 @@ export function attachContext(handle: FasterKVHandle, binding: NativeBinding,
 function wireContext(ctx: StoreContext, shared: StoreShared, entry: number,
   growth: SharedArrayBuffer | undefined, cache: ReadCache | undefined): SharedArrayBuffer {
   ctx.index.lookup = recordLookup(ctx);
+  ctx.index.splitClaimer = ctx.epoch.owner;
   installFlushChecksums(ctx);
   const buffer = installIndexGrowth(ctx, growth);
   shared.registerActions(ctx.epoch);

@@ -7,12 +7,15 @@
  *  - 'flush': the flush token of the tail page's frame;   - 'closer': the closer token;
  *  - 'hole': 64 bytes of log space, allocated and never written;
  *  - 'action': the read-only epoch action of a shift to the tail, claimed and half run (it
- *    raised SafeReadOnlyAddress and had not yet asked for the flush).
+ *    raised SafeReadOnlyAddress and had not yet asked for the flush);
+ *  - 'split': an index growth started, and the split of its (only) chunk claimed and half
+ *    done (stopped at the first entry that needs its record).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FasterKV } from '../../../src/store/faster-kv.js';
 import { DONE, internalRead, internalUpsert } from '../../../src/store/operations.js';
 import { keyHash } from '../../../src/fallback/key-hash.js';
+import { splitChunkOf } from '../../../src/index/index-split.js';
 import {
   I_CLOSER, I_TURN_OWNER, I_TURN_PAGE, W_SAFE_READ_ONLY,
 } from '../../../src/log/log-state.js';
@@ -55,6 +58,21 @@ if (hold === 'lock' || hold === 'read-lock') {
   };
   ctx.log.shiftReadOnlyToTail();
   throw new Error('the read-only action did not run on this thread');
+} else if (hold === 'split') {
+  const index = ctx.index;
+  if (!index.prepareGrow()) throw new Error('a growth is already under way');
+  index.startGrow();
+  const parts = index as unknown as { arena: never; allocForSplit: () => number };
+  const stop = {
+    hashAt(): number {
+      parentPort!.postMessage('holding');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      return 0;
+    },
+    previousAddressAt: () => 0,
+  };
+  splitChunkOf(parts.arena, 0, stop, parts.allocForSplit, index.splitClaimer);
+  throw new Error('the split did not meet an entry');
 } else if (hold === 'flush') {
   state.loadTail();
   Atomics.store(state.slotBusy, state.tailPage % ctx.log.frameCount, token);

@@ -1,8 +1,8 @@
 /**
  * Reclaiming a dead worker, resource by resource: a worker takes one shared resource as an
  * operation would (a record lock, a page turn, a flush or closer token, log space it has not
- * filled yet, an epoch action it was running), stays inside its operation (protected) and is
- * terminated; the owner's
+ * filled yet, an epoch action it was running, an index chunk it was splitting), stays inside
+ * its operation (protected) and is terminated; the owner's
  * operations, which need that resource, then complete, a checkpoint completes, and the
  * records written after it read back from the device.
  */
@@ -16,7 +16,7 @@ import { startTsWorker } from '../../support/ts-worker.js';
 const reclaimWorker = new URL('./reclaim.worker.ts', import.meta.url);
 
 describe.each(availableEngines())('a worker terminated while it holds (%s)', (engine) => {
-  it.each(['lock', 'read-lock', 'turn', 'flush', 'closer', 'hole', 'action'])('%s: gives it back', async (hold) => {
+  it.each(['lock', 'read-lock', 'turn', 'flush', 'closer', 'hole', 'action', 'split'])('%s: gives it back', async (hold) => {
     const kv = await FasterKV.open({ dir: tempDir(), engine, ...TINY });
     const s = kv.newSession('owner');
     s.upsert(bytesOf('key'), bytesOf('old'));
