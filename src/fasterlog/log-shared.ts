@@ -6,6 +6,9 @@
  *   Int32 words  [0] APPEND_LOCK  epoch owner id of the thread reserving log space (0: free)
  *                [1] REQUESTS     bumped (and notified) by any thread that wants the owner to
  *                                 look again: a commit request, an attach, a close, a reclaim
+ *                [3] COMMITS      bumped by commit requests alone (a commit request, a reclaim
+ *                                 that padded a dead appender's range), so an attach or a
+ *                                 close never starts a commit the policy did not ask for
  *   per epoch entry (index = entry number): the entry's append slot —
  *                state   SLOT_IDLE, SLOT_LOCKED (holds the lock; `tail` is the tail it found),
  *                        SLOT_WRITING (reserved [address, address + size), writing it)
@@ -34,6 +37,7 @@ const W_APPEND_LOCK = 0;
 const W_REQUESTS = 1;
 /** Never written: waits on it only sleep. */
 const W_IDLE = 2;
+const W_COMMITS = 3;
 const HEADER_BYTES = 64;
 
 export const SLOT_IDLE = 0;
@@ -66,13 +70,24 @@ export class LogShared {
   }
 
   /** Asks the owner to look again (a commit, an attach or a leave). */
+  /** Asks the owner for a commit. */
   request(): void {
+    Atomics.add(this.words, W_COMMITS, 1);
+    this.nudge();
+  }
+
+  /** Asks the owner to look again (attached logs changed), without asking for a commit. */
+  nudge(): void {
     Atomics.add(this.words, W_REQUESTS, 1);
     Atomics.notify(this.words, W_REQUESTS);
   }
 
   get requests(): number {
     return Atomics.load(this.words, W_REQUESTS);
+  }
+
+  get commitRequests(): number {
+    return Atomics.load(this.words, W_COMMITS);
   }
 
   /** The owner's wait for the next request (see RequestListener). */
@@ -184,9 +199,12 @@ export class RequestListener {
   private stopped = false;
   private keepAlive: NodeJS.Timeout | undefined;
 
+  private seenCommits: number;
+
   constructor(private readonly shared: LogShared, private readonly attached: () => number,
     private readonly onRequest: () => void) {
     this.seen = shared.requests;
+    this.seenCommits = shared.commitRequests;
     this.listen();
   }
 
@@ -194,7 +212,7 @@ export class RequestListener {
     this.stopped = true;
     if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
     this.keepAlive = undefined;
-    this.shared.request();
+    this.shared.nudge();
   }
 
   private readonly listen = (): void => {
@@ -202,7 +220,11 @@ export class RequestListener {
     const seq = this.shared.requests;
     if (seq !== this.seen) {
       this.seen = seq;
-      this.onRequest();
+      const commits = this.shared.commitRequests;
+      if (commits !== this.seenCommits) {
+        this.seenCommits = commits;
+        this.onRequest();
+      }
     }
     if (this.attached() > 0) this.keepAlive ??= setInterval(() => undefined, 1 << 30);
     else if (this.keepAlive !== undefined) {

@@ -200,7 +200,7 @@ export function openAttached(handle: unknown): AttachedParts {
       throw new FasterError('ERR_CLOSED', 'the log is closing: nothing attaches to it now');
     }
     Atomics.store(threads.roles, epoch.entry, ROLE_ATTACHED);
-    shared.request();
+    shared.nudge();
     const appender = new LogAppender(log, binding, o.checksum);
     appender.guard = new AppendGuard(shared, epoch, log);
     const state = new CommitState(h.commits);
@@ -229,12 +229,16 @@ export function openAttached(handle: unknown): AttachedParts {
 export function reclaimLogThread(view: ThreadView, threadId: number): number {
   const { epoch, log, appender, shared, threads, state } = view;
   let reclaimed = 0;
+  let padded = false;
   for (const { entry, ownerId } of epoch.entriesOf(threadId)) {
     const role = Atomics.load(threads.roles, entry);
     if (role === ROLE_RECLAIMING) continue;
     if (Atomics.compareExchange(threads.roles, entry, role, ROLE_RECLAIMING) !== role) continue;
     const unfinished = shared.takeUnfinished(entry, ownerId, log.tailAddress);
-    if (unfinished !== undefined) appender.padRange(unfinished.from, unfinished.to);
+    if (unfinished !== undefined) {
+      appender.padRange(unfinished.from, unfinished.to);
+      padded = true;
+    }
     shared.releaseLockOf(ownerId);
     log.reclaimThread(ownerId);
     epoch.reclaimEntry(entry, ownerId);
@@ -247,7 +251,9 @@ export function reclaimLogThread(view: ThreadView, threadId: number): number {
     reclaimed++;
   }
   if (reclaimed > 0) {
-    shared.request();
+    // A padded range may have held commits back: commit past it now (waiters had asked).
+    if (padded) shared.request();
+    else shared.nudge();
     if (epoch.isAcquired && !epoch.isProtected) epoch.progress();
   }
   return reclaimed;
@@ -406,7 +412,7 @@ export class AttachedWriter extends Enqueuer implements LogWriter {
       log.device.close();
     } finally {
       threads.leave();
-      shared.request();
+      shared.nudge();
     }
     if (failure !== undefined) throw failure;
   }

@@ -126,6 +126,22 @@ describe.each(availableEngines())('FasterLog shared with worker threads (%s)', (
     await reopened.close();
   });
 
+  it('starts no commit when a log attaches or leaves: under \'manual\' only commit() does',
+    async () => {
+      const dir = tempDir();
+      const log = await FasterLog.open({ dir, engine, ...SMALL, commit: 'manual' });
+      const before = log.committedUntilAddress;
+      const mine = log.enqueue(tagged(0, 0, 16));
+      const committer = runWorker<unknown>({ handle: log.shareHandle(), task: 'commit',
+        worker: 7 });
+      expect(await committer.next()).toBe('attached');
+      await committer.worker.terminate();
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(log.committedUntilAddress).toBe(before);
+      expect(await log.commit()).toBeGreaterThan(mine);
+      await log.close();
+    });
+
   it('wakes waiters on every thread, whichever thread starts the commit', async () => {
     const dir = tempDir();
     const log = await FasterLog.open({ dir, engine, ...SMALL, commit: 'manual' });
