@@ -91,6 +91,11 @@ export class DrainList {
     return true;
   }
 
+  /** Gives a claimed action back unrun (this thread has no handler for its kind yet). */
+  unclaim(slot: number): void {
+    Atomics.store(this.state, slot, SLOT_READY);
+  }
+
   /** Frees a slot whose claimed action has run. */
   release(slot: number): void {
     Atomics.store(this.state, slot, SLOT_FREE);

@@ -130,7 +130,8 @@ export class LightEpoch {
 
   /**
    * Registers this thread's handler for deferred actions of `kind`. Every thread attached to
-   * the epoch must register the same kinds before any action of that kind can reach its drain.
+   * the epoch registers the same kinds; until it has, its drains leave actions of that kind
+   * for other threads.
    */
   registerAction(kind: number, handler: EpochAction): void {
     assert(Number.isInteger(kind) && kind > 0 && kind < MAX_ACTION_KINDS, `bad kind ${kind}`);
@@ -385,7 +386,12 @@ export class LightEpoch {
       if (!list.claim(slot, safe, entry)) continue;
       const { kind, a, b } = list;
       const handler = this.handlers[kind];
-      assert(handler !== undefined, `no handler for epoch action kind ${kind} on this thread`);
+      // A thread still setting up (attaching: its store registers the CPR kind last) may
+      // drain before it has every handler; it leaves such an action to the other threads.
+      if (handler === undefined) {
+        list.unclaim(slot);
+        continue;
+      }
       // Released after the action returns or throws, never by a terminated worker (catch
       // blocks do not run for termination): then reclaimEntry requeues it.
       try {

@@ -45,6 +45,24 @@ describe('LightEpoch', () => {
     expect(a.pendingActions).toBe(0);
   });
 
+  it('leaves an action to the threads that have its handler when a thread has none yet', () => {
+    const [a, b] = views(2) as [LightEpoch, LightEpoch];
+    const runs = countRuns([a]);
+    a.acquire();
+    b.acquire();
+    b.protect();
+    a.bumpCurrentEpoch(1, 9, 0);
+    expect(runs.get(9)).toBeUndefined();
+    b.refresh();
+    b.unprotect();
+    expect(runs.get(9)).toBeUndefined();
+    expect(b.pendingActions).toBe(1);
+    a.protect();
+    a.unprotect();
+    expect(runs.get(9)).toBe(1);
+    expect(a.pendingActions).toBe(0);
+  });
+
   it('runs each action exactly once however many threads drain', () => {
     const epochs = views(3);
     const runs = countRuns(epochs);
