@@ -28,7 +28,9 @@ export async function runUntilKilled(module: URL, args: string[], runMs: number)
       out += d.toString();
       if (out.includes('READY\n')) resolve();
     });
-    const timer = setTimeout(() => reject(new Error('child never became ready')), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`child never became ready within ` +
+      `${READY_TIMEOUT_MS} ms; stdout:\n` +
+      `${out.slice(-2000)}\nstderr:\n${stderr.slice(-4000)}`)), READY_TIMEOUT_MS);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`child exited early (code ${code}, signal ${signal}):\n${stderr}`));
