@@ -67,6 +67,8 @@ export interface RecoveryEnv {
 
 interface Env extends RecoveryEnv {
   readonly device: Device;
+  /** Page buffers aligned for the device, for the reads that run ahead of the replay. */
+  readonly pages: readonly Uint8Array[];
 }
 
 /** Bytes of page buffers the replay reads ahead into (at least 2 pages, at most 8). */
@@ -80,7 +82,8 @@ export async function recover(recoveryEnv: RecoveryEnv, logBaseName: string):
   const candidates = pickCandidates(scan, options.recover);
   const skipped = scan.damaged.map((d) => ({ token: d.token, error: d.error }));
   if (candidates.length > 0) {
-    const env = { ...recoveryEnv, device: recoveryEnv.openDevice() };
+    const env = { ...recoveryEnv, device: recoveryEnv.openDevice(), pages: alignedPages(
+      recoveryEnv.binding, options.pageBytes) };
     for (const meta of candidates) {
       if (!logPresent(env.device, meta)) {
         if (options.recover === 'latest') continue;
@@ -134,15 +137,9 @@ function startEmpty(env: RecoveryEnv, scan: MetadataScan, logBaseName: string,
   };
 }
 
-/**
- * Buffers for the reads of `pageCount` pages, aligned for the device. Not zeroed: every read
- * fills its buffer whole (a device reads zeros past what was written).
- */
-function alignedPages(binding: NativeBinding, pageBytes: number, pageCount: number):
-  Uint8Array[] {
-  const ring = Math.max(2, Math.min(8, Math.floor(READ_AHEAD_BYTES / pageBytes)));
-  const count = Math.max(1, Math.min(ring, pageCount));
-  const raw = Buffer.allocUnsafeSlow(count * pageBytes + 4096);
+function alignedPages(binding: NativeBinding, pageBytes: number): Uint8Array[] {
+  const count = Math.max(2, Math.min(8, Math.floor(READ_AHEAD_BYTES / pageBytes)));
+  const raw = new Uint8Array(new ArrayBuffer(count * pageBytes + 4096));
   const skip = binding.alignmentOffset(raw, 4096);
   return Array.from({ length: count },
     (_, i) => raw.subarray(skip + i * pageBytes, skip + (i + 1) * pageBytes));
@@ -195,7 +192,7 @@ async function recoverFrom(env: Env, meta: CheckpointMetadata, scan: MetadataSca
   const snapshotStart = sourceSnapshotStart(meta);
   const { firstPage, pageCount } = replayRange(meta, plan.recoverFrom, snapshotStart);
   const reads = new PageReads(env.device, opened?.source, snapshotStart, firstPage, pageCount,
-    alignedPages(env.binding, meta.pageBytes, pageCount));
+    env.pages);
   let index: HashIndex | undefined;
   try {
     index = loadIndex(env, meta, plan);
