@@ -33,7 +33,8 @@ import { LOG_DEVICE_NAME } from './layout.js';
 import type { ResolvedLogOptions } from './options.js';
 import { recover, type FasterLogRecoveryReport } from './recovery.js';
 
-interface CommonParts {
+/** What every kind of opened log (writer, follower, attached) is built from. */
+export interface CommonParts {
   readonly binding: NativeBinding;
   readonly storage: Storage;
   readonly release: () => void;

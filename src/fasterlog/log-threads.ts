@@ -56,6 +56,7 @@ import { CommitWaiters } from './commit-waiters.js';
 import { EntryReads } from './entry-read.js';
 import { Enqueuer, type LogWriter } from './enqueuer.js';
 import { LOG_DEVICE_NAME } from './layout.js';
+import type { CommonParts } from './log-open.js';
 import { LogAppender } from './log-appender.js';
 import { AppendGuard, LogShared } from './log-shared.js';
 import type { ResolvedLogOptions } from './options.js';
@@ -142,14 +143,8 @@ export async function waitForAttached(sharing: Sharing): Promise<void> {
 }
 
 /** What an attached FasterLog is built from. */
-export interface AttachedParts {
+export interface AttachedParts extends CommonParts {
   readonly kind: 'attached';
-  readonly binding: NativeBinding;
-  readonly storage: Storage;
-  readonly release: () => void;
-  readonly report: FasterLogRecoveryReport;
-  readonly pageBytes: number;
-  readonly segmentBytes: number;
   readonly options: ResolvedLogOptions;
   readonly handle: FasterLogHandle;
   readonly view: ThreadView;
