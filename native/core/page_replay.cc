@@ -1,5 +1,4 @@
-// See page_replay.h. Header bits restate src/record/record-info.ts and the record layout
-// src/record/record-layout.ts (persisted format version 1).
+// See page_replay.h; the record layout is core/record_layout.h.
 #include "core/page_replay.h"
 
 #include <cstring>
@@ -7,28 +6,13 @@
 #include "core/hash_bucket.h"
 #include "core/key_hash.h"
 #include "core/record_checksums.h"
+#include "core/record_layout.h"
 
 namespace fasterkv {
 namespace core {
 namespace {
 
-constexpr size_t kHeaderBytes = 24;
-constexpr size_t kOffsetCrc = 8;
-constexpr size_t kOffsetKeyBytes = 12;
-constexpr size_t kOffsetValueCapacity = 20;
-// Flags in the high 32 bits of the header word.
-constexpr uint32_t kHiAddressMask = 0xffffu;
-constexpr uint32_t kHiValid = 1u << (56 - 32);
-constexpr uint32_t kHiSealed = 1u << (57 - 32);
-constexpr uint32_t kHiInNewVersion = 1u << (61 - 32);
-
-uint32_t LoadU32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-void StoreU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+using namespace record;  // NOLINT(build/namespaces): the layout's names, this file's subject
 
 bool AllZero(const uint8_t* p, size_t n) {
   size_t i = 0;

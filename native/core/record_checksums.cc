@@ -1,31 +1,20 @@
-// See record_checksums.h. Layout constants restate src/record/record-layout.ts and
-// record-info.ts (persisted format version 1); a test pins both engines to the same bytes.
+// See record_checksums.h; the record layout is core/record_layout.h.
 #include "core/record_checksums.h"
 
 #include <cstring>
 
 #include "core/crc32c.h"
+#include "core/hash_bucket.h"
+#include "core/record_layout.h"
 
 namespace fasterkv {
 namespace core {
 namespace {
 
-constexpr uint64_t kFirstValidAddress = 64;
-constexpr size_t kHeaderBytes = 24;
-constexpr size_t kOffsetCrc = 8;
-constexpr size_t kOffsetKeyBytes = 12;
-constexpr size_t kOffsetValueCapacity = 20;
-// HI_ADDRESS_MASK | HI_TOMBSTONE | HI_IN_NEW_VERSION, in the high 32 bits of the header word.
-constexpr uint32_t kHiChecksummed = 0xffffu | (1u << (55 - 32)) | (1u << (61 - 32));
+using namespace record;  // NOLINT(build/namespaces): the layout's names, this file's subject
 
-uint32_t LoadU32(const uint8_t* p) {
-  // Little-endian targets only (x86-64, arm64), as the rest of the addon.
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-void StoreU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+// The header bits a checksum covers: the address bits, Tombstone and InNewVersion.
+constexpr uint32_t kHiChecksummed = kHiAddressMask | kHiTombstone | kHiInNewVersion;
 
 // align8 of record-layout.ts, including its 32-bit wrap for lengths near 2^32 (damaged
 // headers), so both engines classify every damaged length alike.
