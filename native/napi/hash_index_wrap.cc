@@ -19,6 +19,18 @@
 
 namespace fasterkv {
 namespace napi {
+bool CheckArena(Napi::Env env, const Bytes& memory, const Napi::Value& arg) {
+  bool version_mismatch = false;
+  if (core::HashIndex::HeaderValid(memory.data, memory.length, &version_mismatch)) return true;
+  if (version_mismatch) {
+    Throw(env, MakeError(env, "ERR_FORMAT_VERSION", "index arena layout version is not " +
+                                                        std::to_string(core::arena::kLayoutVersion)));
+  } else {
+    ThrowInvalidArgument(env, "memory", "a Uint8Array over a whole index arena", arg);
+  }
+  return false;
+}
+
 namespace {
 
 struct Attachment {
@@ -145,17 +157,7 @@ Napi::Value JsAttach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Bytes memory;
   if (!ReadBytes(info, 0, "memory", &memory)) return Napi::Value();
-  bool version_mismatch = false;
-  if (!core::HashIndex::HeaderValid(memory.data, memory.length, &version_mismatch)) {
-    if (version_mismatch) {
-      Throw(env, MakeError(env, "ERR_FORMAT_VERSION",
-                           "index arena layout version is not " +
-                               std::to_string(core::arena::kLayoutVersion)));
-    } else {
-      ThrowInvalidArgument(env, "memory", "a Uint8Array over a whole index arena", info[0]);
-    }
-    return Napi::Value();
-  }
+  if (!CheckArena(env, memory, info[0])) return Napi::Value();
   IndexTable* table = static_cast<IndexTable*>(info.Data());
   napi_ref ref;
   napi_create_reference(env, info[0], 1, &ref);

@@ -7,12 +7,18 @@
 
 #include <napi.h>
 
+#include "napi/args.h"
+
 namespace fasterkv {
 namespace napi {
 
 // Exports indexAttach, indexDetach, indexFindTag, indexFindOrCreateTag, indexReadEntry,
 // indexCasEntryAddress, indexClearIfAddress and indexLayout. Handles are per environment.
 void RegisterHashIndex(Napi::Env env, Napi::Object exports);
+
+// True when `memory` (read from argument `arg`) is a whole index arena of this layout
+// version; otherwise throws ERR_FORMAT_VERSION or ERR_INVALID_ARGUMENT and returns false.
+bool CheckArena(Napi::Env env, const Bytes& memory, const Napi::Value& arg);
 
 }  // namespace napi
 }  // namespace fasterkv

@@ -4,12 +4,11 @@
 // growable SharedArrayBuffer never moves. Nothing is allocated; the page is written in place.
 #include "napi/page_replay_wrap.h"
 
-#include <string>
-
 #include "core/hash_index.h"
 #include "core/page_replay.h"
 #include "napi/args.h"
 #include "napi/errors.h"
+#include "napi/hash_index_wrap.h"
 
 namespace fasterkv {
 namespace napi {
@@ -57,17 +56,7 @@ Napi::Value JsReplayPage(const Napi::CallbackInfo& info) {
       !ReadPosition(info, 4, "to", &to) || !ReadAddresses(info, 5, &addresses)) {
     return Napi::Value();
   }
-  bool version_mismatch = false;
-  if (!core::HashIndex::HeaderValid(memory.data, memory.length, &version_mismatch)) {
-    if (version_mismatch) {
-      Throw(env, MakeError(env, "ERR_FORMAT_VERSION",
-                           "index arena layout version is not " +
-                               std::to_string(core::arena::kLayoutVersion)));
-    } else {
-      ThrowInvalidArgument(env, "memory", "a Uint8Array over a whole index arena", info[0]);
-    }
-    return Napi::Value();
-  }
+  if (!CheckArena(env, memory, info[0])) return Napi::Value();
   if (to > page.length) {
     ThrowInvalidArgument(env, "to", "at most the page's length", info[4]);
     return Napi::Value();
