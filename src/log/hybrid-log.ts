@@ -47,6 +47,7 @@ import {
   W_READ_ONLY, W_SAFE_HEAD, W_SAFE_READ_ONLY,
 } from './log-state.js';
 import { LogReader } from './log-read.js';
+import { reclaimTokens, takeUnfilled } from './log-reclaim.js';
 import { LogScanner, type RecordSizeFn } from './log-scan.js';
 import { readStats, type HybridLogStats } from './log-stats.js';
 import {
@@ -227,30 +228,9 @@ export class HybridLog {
     return this.turnPage(state.tailPage, size);
   }
 
-  /**
-   * Frees what the thread whose token is `token` held when it died (its worker exited or was
-   * terminated; it will never run again): flush tokens, the closer token, and a page turn it
-   * began and never finished (the tail goes back to "page full", so the next allocation makes
-   * the turn again). Pages it was writing are written again by the next flush that needs them.
-   */
+  /** Frees the log tokens the dead thread `token` held (log-reclaim.ts). */
   reclaimThread(token: number): void {
-    const state = this.state;
-    for (let slot = 0; slot < this.frameCount; slot++) {
-      if (Atomics.compareExchange(state.slotBusy, slot, token, 0) === token) {
-        Atomics.notify(state.slotBusy, slot);
-      }
-    }
-    Atomics.compareExchange(state.words, I_CLOSER, token, 0);
-    if (Atomics.load(state.words, I_TURN_OWNER) === token) {
-      const page = Atomics.load(state.words, I_TURN_PAGE);
-      for (;;) {
-        state.loadTail();
-        if (state.tailPage !== page || state.tailOffset <= this.pageBytes) break;
-        if (state.casTail(page, state.tailOffset, page, this.pageBytes)) break;
-      }
-      Atomics.compareExchange(state.words, I_TURN_OWNER, token, 0);
-    }
-    this.closer.closeUntilSafeHead();
+    reclaimTokens(this.state, this.closer, this.pageBytes, token);
   }
 
   /**
@@ -268,10 +248,8 @@ export class HybridLog {
    * passed to `fill(physicalOffset, size)`, which must make it a walkable filler.
    */
   reclaimAllocation(entry: number, fill: (offset: number, size: number) => void): void {
-    const taken = this.state.inflight(entry, this.pageBytes);
-    this.state.endAllocation(entry);
-    if (taken === undefined || taken[0] < this.closedUntilAddress) return;
-    fill(this.physicalOffset(taken[0]), taken[1]);
+    const taken = takeUnfilled(this.state, this.pageBytes, this.closedUntilAddress, entry);
+    if (taken !== undefined) fill(this.physicalOffset(taken[0]), taken[1]);
   }
 
   /**
