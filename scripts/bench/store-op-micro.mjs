@@ -38,6 +38,8 @@ const kv = await FasterKV.open({
 const s = kv.newSession('micro');
 for (const k of keys) s.upsert(k, value);
 const { ctx } = kv;
+// Operations called without a session act in the state word they read (no checkpoint runs).
+ctx.cprWord = Atomics.load(ctx.cprWords, 0);
 const { index, log, epoch, rec } = ctx;
 const map = new Map(keys.map((k) => [k.toString('latin1'), Buffer.from(value)]));
 

@@ -42,7 +42,9 @@
  * threads, an operation on another thread may still be running in the previous cycle's
  * phases (writing InNewVersion records of version v) when PREPARE v is published; the driver
  * therefore drains running operations before it takes startAddress, or recovery would undo
- * them although checkpoint v holds them.
+ * them although checkpoint v holds them. An operation that refreshes its epoch inside an
+ * attempt lets that drain pass it, so it publishes a record only if the state word is still
+ * the one its attempt began in, and retries otherwise (operations.ts appendRecord).
  *
  * Thread rules: one driver at a time per store (the state's active flag), on whichever thread
  * called checkpoint(); every thread of the store has its own StateMachine object over the

@@ -179,6 +179,8 @@ function tryCopy(ctx: StoreContext, key: Uint8Array, value: Uint8Array, hash: nu
   const { epoch, index } = ctx;
   epoch.protect();
   try {
+    // The word does not change while compaction holds the state machine (REST throughout).
+    ctx.cprWord = Atomics.load(ctx.cprWords, 0);
     const slot = index.findTag(hash);
     if (slot === NO_SLOT) return SKIPPED;
     const entry = index.readEntry(slot);

@@ -102,6 +102,13 @@ export function internalDelete(ctx: StoreContext, key: Uint8Array, hash: number,
  *    never touched again: no seal, and `ctx.sourceEvicted` tells the caller not to unlock it.
  *    No thread can be waiting for that lock: a waiter is protected in an older epoch, which
  *    would have held the eviction back.
+ * Whatever refreshed (here, or an index grow's wait earlier in the attempt), a record is
+ * published only while the CPR state word is still the one the attempt began in
+ * (`ctx.cprWord`); otherwise it is left unpublished and the operation is RETRY_NOW. A refresh
+ * lets a checkpoint's drain complete on another thread: without this, an attempt begun in
+ * IN_PROGRESS to PERSISTENCE_CALLBACK could publish an InNewVersion record above the
+ * startAddress the next cycle took after that drain, and recovery would undo an operation its
+ * session's CPR point counts (state-machine.ts).
  */
 export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
   value: Uint8Array | null, flagsHi: number, versionFlag: number, slot: number,
@@ -136,6 +143,7 @@ export function appendRecord(ctx: StoreContext, key: Uint8Array, hash: number,
     }
     if (ctx.index.findOrCreateTagWithoutWait(hash, log.beginAddress) !== slot) return RETRY_NOW;
   }
+  if (Atomics.load(ctx.cprWords, 0) !== ctx.cprWord) return RETRY_NOW;
   if (!ctx.index.casEntryAddress(slot, entry, address)) return RETRY_NOW;
   // Published with no call in between: a worker terminated here stops only at a call or a
   // loop back-edge, so a linked record is never left unpublished (RecordMemory.publish).

@@ -46,8 +46,10 @@ export class StoreContext {
    * allocation: the caller must not unlock it (`unlockSource`, locked-operations.ts).
    */
   sourceEvicted = false;
-  /** The CPR state words, and the word the running session acts in (locked paths re-check
-   * it before acting while it is a PREPARE word: locked-operations.ts). */
+  /** The CPR state words, and the word the running attempt acts in: a session sets it at the
+   * start of every attempt; a caller without a session (compaction) sets it itself. A record
+   * is appended only while the state word still equals it (operations.ts appendRecord), and
+   * locked paths re-check it before acting while it is a PREPARE word (locked-operations.ts). */
   cprWords: Int32Array = new Int32Array(1);
   cprWord = 0;
   /** CRC32C of data[start, end) continuing from `seed`, on this store's engine. */

@@ -12,6 +12,9 @@ import { FaultStorage } from '../../../src/storage/fault-storage.js';
 import { MemoryStorage } from '../../../src/storage/memory-storage.js';
 import type { StorageDeviceOptions } from '../../../src/storage/storage.js';
 import { rmwFunctions } from '../../../src/store/rmw-functions.js';
+import { Phase } from '../../../src/checkpoint/system-state.js';
+import { keyHash } from '../../../src/fallback/key-hash.js';
+import { HI_IN_NEW_VERSION, HI_VALID } from '../../../src/record/record-info.js';
 import { TINY, bytesOf, openTiny, textOf } from '../../support/store.js';
 
 /** A MemoryStorage whose devices hold every async read until `release()`. */
@@ -94,6 +97,46 @@ describe.each(availableEngines())('the CPR state machine (%s)', (engine) => {
       expect(tails[1]).toBe(0);
       await kv.close({ checkpoint: false });
     });
+
+  it('publishes no record in a state word that changed during an epoch refresh inside the ' +
+    'operation; the operation retries in the new word', async () => {
+    const kv = await openTiny(engine);
+    const s = kv.newSession('s');
+    const key = bytesOf('k');
+    const headFlags = (): number => {
+      const ctx = kv.ctx;
+      ctx.epoch.protect();
+      try {
+        const address = ctx.index.readEntry(ctx.index.findTag(keyHash(key)));
+        return ctx.rec.hi(ctx.log.physicalOffset(address));
+      } finally {
+        ctx.epoch.unprotect();
+      }
+    };
+    let flags = 0;
+    kv.machine.onTransition((phase, version) => {
+      if (phase !== 'PERSISTENCE_CALLBACK') return;
+      s.upsert(key, bytesOf('during the switch'));
+      expect(headFlags() & HI_IN_NEW_VERSION).not.toBe(0);
+      // The next upsert starts in PERSISTENCE_CALLBACK; the upkeep before its allocation
+      // refreshes the epoch, and meanwhile (as a driver on another thread may) the state moves
+      // to REST and on to the next cycle's PREPARE, whose startAddress comes after that drain.
+      kv.ctx.upkeepDue = true;
+      kv.ctx.maintenance = () => {
+        kv.ctx.maintenance = () => {};
+        kv.systemState.set(Phase.PREPARE, version);
+      };
+      s.upsert(key, bytesOf('after the refresh, too long to fit in place'));
+      flags = headFlags();
+      kv.systemState.set(Phase.PERSISTENCE_CALLBACK, version);
+    });
+    await kv.checkpoint({ type: 'snapshot' });
+    expect(flags & HI_VALID).not.toBe(0);
+    expect(flags & HI_IN_NEW_VERSION).toBe(0);
+    expect(s.cprState).toEqual({ phase: 'PREPARE', version: 2 });
+    expect(textOf(s.read(key))).toBe('after the refresh, too long to fit in place');
+    await kv.close({ checkpoint: false });
+  });
 
   it('gives a session closed mid-cycle its CPR point, then forgets it', async () => {
     const kv = await openTiny(engine);

@@ -27,6 +27,8 @@ const kv = FasterKV.attach(handle);
 const { ctx } = kv;
 const state = ctx.log.state;
 const token = ctx.epoch.owner;
+// Operations called without a session act in the state word they read (no checkpoint runs).
+ctx.cprWord = Atomics.load(ctx.cprWords, 0);
 
 ctx.epoch.protect();
 if (hold === 'lock' || hold === 'read-lock') {
