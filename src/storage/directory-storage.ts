@@ -5,19 +5,20 @@
  * FileDevices; metadata files are written with writeFileAtomic.
  *
  * Taking the lock also removes temporary files a crashed writer left behind: only the lock
- * holder writes, so any temporary present then is an orphan.
+ * holder writes, so any temporary present then is an orphan. Nested directories (a
+ * checkpoint's) are removed with their last file, and empty ones found when the lock is taken.
  * Thread rules: one thread per instance; one writer (lock holder) per directory.
  */
 import * as fs from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FasterError, invalidArgument, ioError } from '../errors.js';
 import type { EngineOption, NativeBinding } from '../native.js';
 import { selectBinding } from '../native.js';
 import type { Device } from '../device/device.js';
 import { FileDevice } from '../device/file-device.js';
 import {
-  ensureDirectory, isTemporaryFileName, readFileFully, removeFileDurable, TEMPORARY_MARKER,
-  writeFileAtomic,
+  ensureDirectory, fsyncDirectory, isTemporaryFileName, readFileFully, removeFileDurable,
+  TEMPORARY_MARKER, writeFileAtomic,
 } from '../util/durable-fs.js';
 import { lockDirectory } from './directory-lock.js';
 import {
@@ -25,6 +26,8 @@ import {
 } from './storage.js';
 
 const LOCK_TEMPORARY = `${LOCK_NAME}${TEMPORARY_MARKER}`;
+/** Directories at least this deep (`checkpoints/<token>`) are removed once empty. */
+const NESTED_DEPTH = 2;
 
 export interface DirectoryStorageOptions {
   /** Create the directory (and missing ancestors) when absent. Default true. */
@@ -95,6 +98,11 @@ export class DirectoryStorage implements Storage {
     this.checkOpen();
     const parts = validateName(name);
     removeFileDurable(this.binding, join(this.path, ...parts));
+    // A directory below a top-level one (a checkpoint's) that this left empty goes too, or a
+    // store taking checkpoints for months would keep one empty directory per checkpoint.
+    for (let depth = parts.length - 1; depth >= NESTED_DEPTH; depth--) {
+      if (!this.removeIfEmpty(parts.slice(0, depth).join('/'))) return;
+    }
   }
 
   lock(): () => void {
@@ -142,8 +150,23 @@ export class DirectoryStorage implements Storage {
     }
   }
 
+  /** Removes the directory `relative` if it is empty (durably); true when it did. */
+  private removeIfEmpty(relative: string): boolean {
+    const dir = join(this.path, relative);
+    try {
+      fs.rmdirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
+      throw ioError(err, dir);
+    }
+    fsyncDirectory(this.binding, dirname(dir));
+    return true;
+  }
+
   /**
-   * Removes temporaries left by a crashed writer under `relative`. Lock temporaries are left
+   * Removes temporaries left by a crashed writer under `relative`, and nested directories
+   * left empty (by an interrupted removal, or by a version that did not remove them). Lock temporaries are left
    * alone: they belong to other processes trying to take the lock right now.
    */
   private removeTemporaries(relative: string): void {
@@ -158,6 +181,7 @@ export class DirectoryStorage implements Storage {
       const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
         this.removeTemporaries(name);
+        if (name.split('/').length >= NESTED_DEPTH) this.removeIfEmpty(name);
       } else if (isTemporaryFileName(entry.name) && !name.startsWith(LOCK_TEMPORARY)) {
         removeFileDurable(this.binding, join(this.path, name));
       }

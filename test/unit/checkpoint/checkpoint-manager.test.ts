@@ -4,7 +4,7 @@
  * the rest with their files and the log segments no kept checkpoint needs; after removing
  * checkpoints one by one, recovery works from whatever remains.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckpointOptions } from '../../../src/checkpoint/checkpoint.js';
@@ -24,7 +24,8 @@ function files(kv: FasterKV, token: string): string[] {
 
 describe.each(availableEngines())('checkpoint listing and retention (%s)', (engine) => {
   it('lists complete checkpoints newest first and keeps the newest two by default', async () => {
-    const kv = await FasterKV.open({ dir: tempDir(), engine, ...TINY });
+    const dir = tempDir();
+    const kv = await FasterKV.open({ dir, engine, ...TINY });
     const s = kv.newSession('s');
     const taken: CheckpointInfo[] = [];
     for (let i = 0; i < 4; i++) {
@@ -36,6 +37,9 @@ describe.each(availableEngines())('checkpoint listing and retention (%s)', (engi
     expect(listed[0]).toMatchObject({ type: 'foldover', index: true, log: true, version: 4,
       sessions: { s: 4 } });
     expect(files(kv, taken[0]!.token)).toEqual([]);
+    // Removed checkpoints leave no (empty) directory behind.
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(
+      [taken[2]!.token, taken[3]!.token].sort());
     expect(files(kv, taken[2]!.token).sort()).toEqual([
       `checkpoints/${taken[2]!.token}/index.dat`, `checkpoints/${taken[2]!.token}/info.dat`,
       `checkpoints/${taken[2]!.token}/snapshot.0`]);

@@ -3,7 +3,7 @@
  * (second writers, stale locks) and cleanup of a crashed writer's temporaries.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { availableEngines, selectBinding } from '../../../src/native.js';
@@ -105,6 +105,27 @@ describe.each(availableEngines())('DirectoryStorage on the %s engine', (engine) 
     release();
     storage.close();
   });
+
+  it('removes a nested directory with its last file, and empty ones when the lock is taken',
+    () => {
+      const dir = tempDir();
+      const storage = open(dir);
+      storage.writeFileAtomic('cpr/t1/info.dat', new Uint8Array([1]));
+      storage.writeFileAtomic('cpr/t1/index.dat', new Uint8Array([2]));
+      storage.writeFileAtomic('cpr/t2/info.dat', new Uint8Array([3]));
+      storage.remove('cpr/t1/info.dat');
+      expect(readdirSync(join(dir, 'cpr')).sort()).toEqual(['t1', 't2']);
+      storage.remove('cpr/t1/index.dat');
+      expect(readdirSync(join(dir, 'cpr'))).toEqual(['t2']);
+      storage.remove('cpr/t2/info.dat');
+      // Top-level directories stay.
+      expect(readdirSync(join(dir, 'cpr'))).toEqual([]);
+      mkdirSync(join(dir, 'cpr', 'left-empty'));
+      const release = storage.lock();
+      expect(readdirSync(join(dir, 'cpr'))).toEqual([]);
+      release();
+      storage.close();
+    });
 
   it('releases its lock on close', () => {
     const dir = tempDir();
